@@ -1,6 +1,9 @@
+import { buildApp } from "./app";
+
+export { ServiceLifecycle } from "./durable/service-lifecycle";
+
+const app = buildApp();
+
 export default {
-  async fetch(): Promise<Response> {
-    return new Response("ok");
-  },
+  fetch: app.fetch,
 } satisfies ExportedHandler<Env>;
-export class ServiceLifecycle {}

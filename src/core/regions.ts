@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { CoreError, notFound } from "./errors";
+
+export interface Region {
+  name: string;
+  primary_zone: string;
+  zones: { name: string }[];
+}
+
+/** As recorded from the vendor's API: europe-1 spans eight zones, apac-1 one. */
+export const DEFAULT_REGIONS: Region[] = [
+  {
+    name: "europe-1",
+    primary_zone: "fi-hel2",
+    zones: ["fi-hel1", "fi-hel2", "de-fra1", "es-mad1", "nl-ams1", "pl-waw1", "se-sto1", "dk-cph1"].map((name) => ({ name })),
+  },
+  { name: "apac-1", primary_zone: "sg-sin1", zones: [{ name: "sg-sin1" }] },
+];
+
+const RegionsSchema = z
+  .array(z.object({ name: z.string().min(1), primary_zone: z.string().min(1), zones: z.array(z.object({ name: z.string().min(1) })).min(1) }))
+  .min(1);
+
+const parsed = new Map<string, Region[]>();
+
+/** Regions come from configuration (REGIONS, a JSON array) or the default above. */
+export function regions(spec: string | undefined): Region[] {
+  if (!spec) return DEFAULT_REGIONS;
+  let r = parsed.get(spec);
+  if (!r) {
+    const res = RegionsSchema.safeParse(JSON.parse(spec));
+    if (!res.success) throw new CoreError("SERVICE_ERROR", "REGIONS configuration is invalid");
+    r = res.data;
+    parsed.set(spec, r);
+  }
+  return r;
+}
+
+export function getRegion(spec: string | undefined, name: string): Region {
+  const r = regions(spec).find((x) => x.name === name);
+  if (!r) throw notFound("Region");
+  return r;
+}

@@ -1,0 +1,22 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../context";
+import { createRouter } from "../factory";
+import { accountAuth } from "./auth";
+import { registerLabels } from "./labels";
+import { registerNetworks } from "./networks";
+import { generalFailure, renderProblem } from "./problem";
+import { registerRegions } from "./regions";
+import { registerServices } from "./services";
+
+export type UpcloudRouter = OpenAPIHono<AppEnv>;
+
+/** The UpCloud-style control plane, mounted at /1.3/object-storage-2. */
+export function upcloudRouter(): UpcloudRouter {
+  const app = createRouter(renderProblem, generalFailure);
+  app.use("*", accountAuth);
+  registerRegions(app);
+  registerServices(app);
+  registerLabels(app);
+  registerNetworks(app);
+  return app;
+}
