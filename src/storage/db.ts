@@ -1,14 +1,13 @@
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
-import * as schema from "../schema/tables";
 
-export type Db = DrizzleD1Database<typeof schema>;
+export type Db = DrizzleD1Database;
 
 const cache = new WeakMap<D1Database, Db>();
 
 export function db(env: Env): Db {
   let d = cache.get(env.DB);
   if (!d) {
-    d = drizzle(env.DB, { schema });
+    d = drizzle(env.DB);
     cache.set(env.DB, d);
   }
   return d;
