@@ -7,6 +7,6 @@ export type {
 } from "./types";
 export { validatePolicyDocument, formatValidationErrors } from "./validate";
 export { evaluate } from "./evaluate";
-export { actionMatches, resourceMatches } from "./match";
+export { actionMatches, resourceMatches, type VariableLookup } from "./match";
 export { policyToJson } from "./normalize";
 export { SYSTEM_POLICIES, getSystemPolicy, type SystemPolicy } from "./system";
