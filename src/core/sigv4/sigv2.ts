@@ -63,7 +63,7 @@ export const SIGV2_SUBRESOURCES: ReadonlySet<string> = new Set([
   "website",
 ]);
 
-function canonicalAmzHeaders(request: Request, url: URL, presigned: boolean): string {
+function amzHeaders(request: Request, url: URL, presigned: boolean): Map<string, string[]> {
   const headers = new Map<string, string[]>();
   const add = (name: string, value: string) => {
     const list = headers.get(name) ?? [];
@@ -81,9 +81,21 @@ function canonicalAmzHeaders(request: Request, url: URL, presigned: boolean): st
       if (lower.startsWith("x-amz-")) add(lower, value);
     }
   }
+  return headers;
+}
+
+/**
+ * CanonicalizedAmzHeaders. A repeated header reaches us joined with ", " (Fetch Headers) while the
+ * client signed the values joined with ","; `foldCommas` produces that second form.
+ */
+function renderAmzHeaders(headers: Map<string, string[]>, without: string | null, foldCommas: boolean): string {
   return [...headers.keys()]
+    .filter((name) => name !== without)
     .sort()
-    .map((name) => `${name}:${headers.get(name)!.join(",")}\n`)
+    .map((name) => {
+      const value = headers.get(name)!.join(",");
+      return `${name}:${foldCommas ? value.replace(/,\s+/g, ",") : value}\n`;
+    })
     .join("");
 }
 
@@ -118,7 +130,9 @@ export async function verifySigV2(
 ): Promise<VerifiedSigV2> {
   const presigned = parsed.location === "query";
   const serverTime = formatAmzDate(now);
-  let dateLines: string[];
+  const headers = amzHeaders(request, url, presigned);
+  // [Date line, x-amz-* header excluded from the amz headers]
+  let dateForms: Array<[string, string | null]>;
   if (presigned) {
     if (now.getTime() > parsed.expires!.getTime()) {
       throw new AuthError("AccessDenied", "Request has expired", {
@@ -126,7 +140,7 @@ export async function verifySigV2(
         ServerTime: serverTime,
       });
     }
-    dateLines = [url.searchParams.get("Expires") ?? ""];
+    dateForms = [[url.searchParams.get("Expires") ?? "", null]];
   } else {
     const amzDate = request.headers.get("x-amz-date");
     const date = request.headers.get("date");
@@ -138,28 +152,43 @@ export async function verifySigV2(
         { RequestTime: (amzDate ?? date)!, ServerTime: serverTime, MaxAllowedSkewMilliseconds: "900000" },
       );
     }
-    // With x-amz-date the Date line is empty (x-amz-date is among the amz headers); a few old
-    // clients that send both put the Date value there anyway.
-    dateLines = amzDate === null ? [date!.trim()] : [...new Set(["", ...(date === null ? [] : [date.trim()])])];
+    if (amzDate === null) {
+      dateForms = [[date!.trim(), null]];
+    } else {
+      // AWS's rule is an empty Date line with x-amz-date among the amz headers; its own DELETE
+      // example instead puts the x-amz-date value on the Date line. Old clients that send both
+      // headers sometimes sign the Date value.
+      dateForms = [
+        ["", null],
+        [amzDate.trim(), "x-amz-date"],
+      ];
+      if (date !== null) dateForms.push([date.trim(), null]);
+    }
   }
 
   const q = url.searchParams;
   const contentMd5 = request.headers.get("content-md5") ?? (presigned ? q.get("content-md5") : null) ?? "";
   const contentType = request.headers.get("content-type") ?? (presigned ? q.get("content-type") : null) ?? "";
-  const amzHeaders = canonicalAmzHeaders(request, url, presigned);
   const bucketPrefix = virtualHostedBucket === undefined ? "" : "/" + virtualHostedBucket;
   const sub = subresources(url);
 
-  let first = "";
-  let matched = false;
-  for (const dateLine of dateLines) {
-    for (const path of resourcePaths(url.pathname)) {
-      const stringToSign =
-        `${request.method}\n${contentMd5.trim()}\n${contentType.trim()}\n${dateLine}\n` +
-        `${amzHeaders}${bucketPrefix}${path}${sub}`;
-      if (first === "") first = stringToSign;
-      if (timingSafeEqual(await hmacSha1Base64(secretAccessKey, stringToSign), parsed.signature)) matched = true;
+  const stringsToSign = new Set<string>();
+  for (const [dateLine, without] of dateForms) {
+    for (const foldCommas of [false, true]) {
+      const amz = renderAmzHeaders(headers, without, foldCommas);
+      for (const path of resourcePaths(url.pathname)) {
+        stringsToSign.add(
+          `${request.method}\n${contentMd5.trim()}\n${contentType.trim()}\n${dateLine}\n` +
+            `${amz}${bucketPrefix}${path}${sub}`,
+        );
+      }
     }
+  }
+  const first = stringsToSign.values().next().value ?? "";
+  let matched = false;
+  for (const stringToSign of stringsToSign) {
+    // Every candidate is computed, so the time taken does not say which one matched.
+    if (timingSafeEqual(await hmacSha1Base64(secretAccessKey, stringToSign), parsed.signature)) matched = true;
   }
   if (!matched) {
     throw new AuthError(

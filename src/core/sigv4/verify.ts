@@ -157,9 +157,16 @@ async function verifySigV4(
       : await hashClonedBody(request, options.maxSignedBodyBytes ?? DEFAULT_MAX_SIGNED_BODY);
   }
 
-  const headerBlock = parsed.signedHeaders
-    .map((name) => `${name}:${canonicalHeaderValue(headerValue(request, url, name) ?? "")}\n`)
-    .join("");
+  // A repeated header reaches us joined with ", " (Fetch Headers) where the client joined the
+  // values with ","; the second block is that form, tried only when it differs.
+  const headerBlocks = [false, true].map((foldCommas) =>
+    parsed.signedHeaders
+      .map((name) => {
+        const value = canonicalHeaderValue(headerValue(request, url, name) ?? "");
+        return `${name}:${foldCommas ? value.replace(/,\s+/g, ",") : value}\n`;
+      })
+      .join(""),
+  );
   const uris = s3 ? s3CanonicalUris(url.pathname) : genericCanonicalUris(url.pathname);
   const queries = canonicalQueries(
     splitRawQuery(url.search),
@@ -173,28 +180,28 @@ async function verifySigV4(
     parsed.scope.service,
   );
 
+  const canonicalRequests = new Set<string>();
+  for (const headerBlock of headerBlocks) {
+    for (const uri of uris) {
+      for (const query of queries) {
+        canonicalRequests.add(
+          [request.method, uri, query, headerBlock, parsed.signedHeaders.join(";"), payloadHash].join("\n"),
+        );
+      }
+    }
+  }
   let first: { canonicalRequest: string; stringToSign: string } | null = null;
   let matched = false;
-  for (const uri of uris) {
-    for (const query of queries) {
-      const canonicalRequest = [
-        request.method,
-        uri,
-        query,
-        headerBlock,
-        parsed.signedHeaders.join(";"),
-        payloadHash,
-      ].join("\n");
-      const stringToSign = [
-        SIGV4_ALGORITHM,
-        parsed.amzDate,
-        parsed.credentialScope,
-        await sha256Hex(canonicalRequest),
-      ].join("\n");
-      first ??= { canonicalRequest, stringToSign };
-      // Every candidate is computed, so the time taken does not say which one matched.
-      if (timingSafeEqual(await hmacHex(signingKey, stringToSign), parsed.signature)) matched = true;
-    }
+  for (const canonicalRequest of canonicalRequests) {
+    const stringToSign = [
+      SIGV4_ALGORITHM,
+      parsed.amzDate,
+      parsed.credentialScope,
+      await sha256Hex(canonicalRequest),
+    ].join("\n");
+    first ??= { canonicalRequest, stringToSign };
+    // Every candidate is computed, so the time taken does not say which one matched.
+    if (timingSafeEqual(await hmacHex(signingKey, stringToSign), parsed.signature)) matched = true;
   }
   if (!matched) {
     throw new AuthError(
