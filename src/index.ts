@@ -1,4 +1,5 @@
 import { buildApp } from "./app";
+import { reconcileLifecycles } from "./core/reconcile";
 
 export { ServiceLifecycle } from "./durable/service-lifecycle";
 
@@ -6,4 +7,7 @@ const app = buildApp();
 
 export default {
   fetch: app.fetch,
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(reconcileLifecycles(env));
+  },
 } satisfies ExportedHandler<Env>;

@@ -139,6 +139,22 @@ export class ServiceLifecycle extends DurableObject<Env> {
     }));
   }
 
+  /**
+   * Safety net run by the hourly cron: a plan that is not finished must have an alarm. Alarms are
+   * durable, so this only matters after an operator intervention or a platform incident.
+   */
+  async resume(): Promise<boolean> {
+    return this.serial(async () => {
+      const st = this.state();
+      if (!st || (await this.ctx.storage.getAlarm()) !== null) return false;
+      const plan = JSON.parse(st.plan) as Plan;
+      const current = plan[st.step];
+      if (!current || isTerminal(current)) return false;
+      await this.ctx.storage.setAlarm(Date.now() + this.stepMs);
+      return true;
+    });
+  }
+
   override async alarm(): Promise<void> {
     await this.serial(() => this.step());
   }

@@ -112,3 +112,25 @@ describe("service lifecycle", () => {
     expect((await settle(t, s.uuid)).at(-1)).toBe("gone");
   });
 });
+
+describe("hourly reconcile", () => {
+  it("re-arms the alarm of a service stuck mid-plan, and leaves settled ones alone", async () => {
+    const { env } = await import("cloudflare:workers");
+    const { runInDurableObject } = await import("cloudflare:test");
+    const { reconcileLifecycles } = await import("../../src/core/reconcile");
+    const t = await newTenant();
+    const stuck = await newService(t);
+    const done = await newService(t);
+    await settle(t, done.uuid);
+    // Simulate a lost alarm on a service that has been pending for an hour: nothing would move it.
+    await runInDurableObject(lifecycleStub(stuck.uuid), (_o, state) => state.storage.deleteAlarm());
+    expect(await settle(t, stuck.uuid)).toEqual([]);
+    const later = Date.now() + 60 * 60 * 1000;
+    const resumed = await reconcileLifecycles(env, later);
+    expect(resumed).toContain(stuck.uuid);
+    expect(resumed).not.toContain(done.uuid);
+    expect(await runInDurableObject(lifecycleStub(stuck.uuid), (_o, state) => state.storage.getAlarm())).not.toBeNull();
+    expect((await settle(t, stuck.uuid)).at(-1)).toBe("running");
+    expect(await reconcileLifecycles(env, later)).not.toContain(stuck.uuid);
+  });
+});
