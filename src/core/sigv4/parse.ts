@@ -295,7 +295,11 @@ function parseSigV4Query(request: Request, url: URL): ParsedSigV4 | AuthError {
   const token = single(q, "X-Amz-Security-Token");
   if (token === null) return queryError("X-Amz-Security-Token must be given only once.");
 
-  let contentSha256 = single(q, "X-Amz-Content-Sha256") ?? null;
+  // The JS presigner hoists the header as written; match the name case-insensitively.
+  const shaNames = [...new Set([...q.keys()].filter((name) => name.toLowerCase() === "x-amz-content-sha256"))];
+  const shaValues = shaNames.flatMap((name) => q.getAll(name));
+  if (shaValues.length > 1) return queryError("X-Amz-Content-Sha256 must be given only once.");
+  let contentSha256 = shaValues[0] ?? null;
   if (contentSha256 === null && signedHeaders.includes("x-amz-content-sha256")) {
     contentSha256 = request.headers.get("x-amz-content-sha256")?.trim() ?? null;
   }
