@@ -188,7 +188,7 @@ function queryString(query: Record<string, string | string[] | null>): string {
   for (const key of Object.keys(query).sort()) {
     const value = query[key];
     if (Array.isArray(value)) for (const v of value) parts.push(`${esc(key)}=${esc(v)}`);
-    else if (value === null) parts.push(esc(key));
+    else if (value === null || value === undefined) parts.push(esc(key));
     else parts.push(`${esc(key)}=${esc(value)}`);
   }
   return parts.length ? "?" + parts.join("&") : "";
