@@ -1,0 +1,59 @@
+// Managed policies attached to users, groups and roles.
+
+import { and, asc, count, eq, sql } from "drizzle-orm";
+import { isoSeconds } from "../../lib/time";
+import { iamAttachments } from "../../schema/iam.tables";
+import { CoreError, notFound } from "../errors";
+import { LIMITS } from "./rules";
+import { managedPolicyKnown, PRINCIPAL_LABEL, param, policyExists, type Principal, principalTable, requirePrincipal, scope } from "./store";
+import { policyRef, type PolicyRef } from "./views";
+
+const of = (svc: string, p: Principal) =>
+  and(eq(iamAttachments.serviceUuid, svc), eq(iamAttachments.principalType, p.type), eq(iamAttachments.principalName, p.name));
+
+export async function listAttachedPolicies(env: Env, accountId: string, serviceUuid: string, p: Principal): Promise<PolicyRef[]> {
+  const { d, svc } = await scope(env, accountId, serviceUuid);
+  await requirePrincipal(d, svc, p);
+  const rows = await d.select({ name: iamAttachments.policyName }).from(iamAttachments).where(of(svc, p)).orderBy(asc(iamAttachments.createdAt), asc(iamAttachments.policyName)).all();
+  return rows.map((r) => policyRef(svc, r.name));
+}
+
+/**
+ * Attaches a managed policy. Attaching an already attached policy succeeds without change, as in
+ * AWS. Principal and policy existence and the per-principal limit are checked in the INSERT itself.
+ */
+export async function attachPolicy(env: Env, accountId: string, serviceUuid: string, p: Principal, policyName: string): Promise<void> {
+  const { d, svc } = await scope(env, accountId, serviceUuid, true);
+  const t = principalTable(p.type);
+  const held = d.select({ n: count() }).from(iamAttachments).where(of(svc, p));
+  const inserted = await d
+    .insert(iamAttachments)
+    .select(
+      d
+        .select({
+          serviceUuid: t.serviceUuid,
+          principalType: param(p.type, "principal_type"),
+          principalName: t.name,
+          policyName: param(policyName, "policy_name"),
+          createdAt: param(isoSeconds(), "created_at"),
+        })
+        .from(t)
+        .where(and(eq(t.serviceUuid, svc), eq(t.name, p.name), policyExists(d, svc, policyName), sql`(${held}) < ${LIMITS.attachedPerPrincipal}`)),
+    )
+    .onConflictDoNothing()
+    .returning({ name: iamAttachments.policyName });
+  if (inserted.length) return;
+  await requirePrincipal(d, svc, p);
+  if (!(await managedPolicyKnown(d, svc, policyName))) throw notFound("Policy");
+  const already = await d.select({ one: sql`1` }).from(iamAttachments).where(and(of(svc, p), eq(iamAttachments.policyName, policyName))).get();
+  if (already) return;
+  throw new CoreError("LIMIT_EXCEEDED", `${PRINCIPAL_LABEL[p.type]} "${p.name}" already has ${LIMITS.attachedPerPrincipal} attached policies, the maximum.`);
+}
+
+export async function detachPolicy(env: Env, accountId: string, serviceUuid: string, p: Principal, policyName: string): Promise<void> {
+  const { d, svc } = await scope(env, accountId, serviceUuid, true);
+  const gone = await d.delete(iamAttachments).where(and(of(svc, p), eq(iamAttachments.policyName, policyName))).returning({ name: iamAttachments.policyName });
+  if (gone.length) return;
+  await requirePrincipal(d, svc, p);
+  throw new CoreError("NOT_FOUND", `Policy "${policyName}" is not attached to ${p.type} "${p.name}".`);
+}

@@ -1,0 +1,150 @@
+// What the data plane (S3, and later IAM/STS query APIs) needs from IAM: who signed with a key,
+// and which policies decide for that identity. A couple of D1 queries each.
+
+import { and, eq, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
+import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
+import { config } from "../../config";
+import { decryptSecret } from "../../lib/crypto";
+import { isoSeconds } from "../../lib/time";
+import { iamAccessKeys, iamAttachments, iamGroupMembers, iamInlinePolicies, iamPolicies, iamPolicyVersions, iamRoles, iamUsers } from "../../schema/iam.tables";
+import { services } from "../../schema/tables";
+import { db as getDb } from "../../storage/db";
+import { getSystemPolicy, type NamedPolicy, type PolicyDocument } from "../policy";
+import { iamArn } from "./rules";
+
+export interface AccessKeyPrincipal {
+  serviceUuid: string;
+  /** The Stowage account (tenant) that owns the service. */
+  accountId: string;
+  username: string;
+  userArn: string;
+  /** Stable user id (AIDA…), for aws:userid and S3 owner ids. */
+  userId: string;
+  status: "Active" | "Inactive";
+  /** The decrypted secret access key, for signature verification only. Never log or return it. */
+  secret: string;
+}
+
+/**
+ * Looks an access key up by id across all services. Null when unknown, or when its service is
+ * being deleted (its keys stop working the moment deletion starts). Callers check `status`.
+ */
+export async function findAccessKey(env: Env, accessKeyId: string): Promise<AccessKeyPrincipal | null> {
+  const d = getDb(env);
+  const row = await d
+    .select({
+      serviceUuid: iamAccessKeys.serviceUuid,
+      accountId: services.accountId,
+      username: iamAccessKeys.username,
+      userId: iamUsers.id,
+      status: iamAccessKeys.status,
+      sealed: iamAccessKeys.secretSealed,
+    })
+    .from(iamAccessKeys)
+    .innerJoin(iamUsers, and(eq(iamUsers.serviceUuid, iamAccessKeys.serviceUuid), eq(iamUsers.name, iamAccessKeys.username)))
+    .innerJoin(services, eq(services.uuid, iamAccessKeys.serviceUuid))
+    .where(and(eq(iamAccessKeys.accessKeyId, accessKeyId), isNull(services.deletingSince)))
+    .get();
+  if (!row) return null;
+  return {
+    serviceUuid: row.serviceUuid,
+    accountId: row.accountId,
+    username: row.username,
+    userArn: iamArn(row.serviceUuid, "user", row.username),
+    userId: row.userId,
+    status: row.status,
+    secret: await decryptSecret(config(env).MASTER_KEY, row.sealed),
+  };
+}
+
+/**
+ * Records that the data plane accepted a key (the vendor's `last_used_at`). Written at most once a
+ * minute per key, so a busy key does not turn every request into a D1 write.
+ */
+export async function touchAccessKey(env: Env, accessKeyId: string, now: Date = new Date()): Promise<void> {
+  const cutoff = isoSeconds(new Date(now.getTime() - 60_000));
+  await getDb(env)
+    .update(iamAccessKeys)
+    .set({ lastUsedAt: isoSeconds(now) })
+    .where(and(eq(iamAccessKeys.accessKeyId, accessKeyId), lt(iamAccessKeys.lastUsedAt, cutoff)));
+}
+
+export interface IdentityPolicies {
+  policies: NamedPolicy[];
+  boundary: NamedPolicy | null;
+}
+
+/** A boundary naming a policy that no longer exists limits to nothing: fail closed. */
+const DENY_NOTHING_ALLOWED: PolicyDocument = { Statement: [] };
+
+function documentOf(policyName: string, normalized: string | null): PolicyDocument {
+  const sys = getSystemPolicy(policyName);
+  if (sys) return sys.document;
+  return normalized === null ? DENY_NOTHING_ALLOWED : (JSON.parse(normalized) as PolicyDocument);
+}
+
+/** Managed policy name → its default version's normalized document (null when missing). */
+function defaultVersionJoin(svc: string, nameCol: AnySQLiteColumn) {
+  return {
+    policies: and(eq(iamPolicies.serviceUuid, svc), eq(iamPolicies.name, nameCol)),
+    versions: and(eq(iamPolicyVersions.serviceUuid, svc), eq(iamPolicyVersions.policyName, iamPolicies.name), eq(iamPolicyVersions.version, iamPolicies.defaultVersion)),
+  };
+}
+
+/**
+ * The identity policies of a user (attached managed policies through their default version, inline
+ * policies, and the same for every group it is in) or of a role, and its permissions boundary.
+ * Three queries in one D1 batch. An unknown principal has no policies.
+ */
+export async function principalPolicies(env: Env, serviceUuid: string, principal: { type: "user" | "role"; name: string }): Promise<IdentityPolicies> {
+  const d = getDb(env);
+  const svc = serviceUuid;
+  const { type, name } = principal;
+  const groupsOfUser = d.select({ g: iamGroupMembers.groupName }).from(iamGroupMembers).where(and(eq(iamGroupMembers.serviceUuid, svc), eq(iamGroupMembers.username, name)));
+  const owners = (typeCol: AnySQLiteColumn, nameCol: AnySQLiteColumn): SQL =>
+    or(
+      and(eq(typeCol, type), eq(nameCol, name)),
+      type === "user" ? and(eq(typeCol, "group"), inArray(nameCol, groupsOfUser)) : undefined,
+    )!;
+  const bt = type === "user" ? iamUsers : iamRoles;
+  const bj = defaultVersionJoin(svc, bt.permissionsBoundary);
+  const aj = defaultVersionJoin(svc, iamAttachments.policyName);
+
+  const [boundaryRows, attached, inline] = await d.batch([
+    d
+      .select({ boundary: bt.permissionsBoundary, normalized: iamPolicyVersions.normalized })
+      .from(bt)
+      .leftJoin(iamPolicies, bj.policies)
+      .leftJoin(iamPolicyVersions, bj.versions)
+      .where(and(eq(bt.serviceUuid, svc), eq(bt.name, name))),
+    d
+      .select({ type: iamAttachments.principalType, owner: iamAttachments.principalName, policy: iamAttachments.policyName, normalized: iamPolicyVersions.normalized })
+      .from(iamAttachments)
+      .leftJoin(iamPolicies, aj.policies)
+      .leftJoin(iamPolicyVersions, aj.versions)
+      .where(and(eq(iamAttachments.serviceUuid, svc), owners(iamAttachments.principalType, iamAttachments.principalName))),
+    d
+      .select({ type: iamInlinePolicies.principalType, owner: iamInlinePolicies.principalName, name: iamInlinePolicies.name, normalized: iamInlinePolicies.normalized })
+      .from(iamInlinePolicies)
+      .where(and(eq(iamInlinePolicies.serviceUuid, svc), owners(iamInlinePolicies.principalType, iamInlinePolicies.principalName))),
+  ]);
+
+  const policies: NamedPolicy[] = [];
+  for (const a of attached) {
+    // An attachment whose custom policy vanished contributes nothing (deletes are refused while attached).
+    if (!getSystemPolicy(a.policy) && a.normalized === null) continue;
+    policies.push({ name: a.policy, source: `${a.type}:${a.owner}/managed:${a.policy}`, document: documentOf(a.policy, a.normalized) });
+  }
+  for (const i of inline) {
+    policies.push({ name: i.name, source: `${i.type}:${i.owner}/inline:${i.name}`, document: JSON.parse(i.normalized) as PolicyDocument });
+  }
+  const b = boundaryRows[0];
+  const boundary =
+    b && b.boundary !== null ? { name: b.boundary, source: `${type}:${name}/boundary:${b.boundary}`, document: documentOf(b.boundary, b.normalized) } : null;
+  return { policies, boundary };
+}
+
+/** The identity policies of a user (see principalPolicies): what the S3 data plane evaluates. */
+export function identityPolicies(env: Env, serviceUuid: string, username: string): Promise<IdentityPolicies> {
+  return principalPolicies(env, serviceUuid, { type: "user", name: username });
+}

@@ -1,0 +1,103 @@
+// Shared plumbing of the IAM core: tenant scoping, principals, and D1 error mapping.
+
+import { and, eq, exists, sql, type SQL } from "drizzle-orm";
+import { iamGroups, iamPolicies, iamRoles, iamUsers, type IamPrincipalType } from "../../schema/iam.tables";
+import { type Db, db as getDb, isUniqueViolation } from "../../storage/db";
+import { getSystemPolicy } from "../policy";
+import { conflict, CoreError, notFound } from "../errors";
+import { assertMutable, findService, type ServiceRow } from "../services";
+
+export interface Scope {
+  d: Db;
+  service: ServiceRow;
+  svc: string;
+}
+
+/**
+ * Resolves the service for the calling account: another tenant's service answers 404, exactly like
+ * an unknown one. Writes are refused while the service is being deleted.
+ */
+export async function scope(env: Env, accountId: string, serviceUuid: string, write = false): Promise<Scope> {
+  const d = getDb(env);
+  const service = await findService(d, accountId, serviceUuid);
+  if (write) assertMutable(service);
+  return { d, service, svc: service.uuid };
+}
+
+export interface Principal {
+  type: IamPrincipalType;
+  name: string;
+}
+
+export const PRINCIPAL_LABEL: Record<IamPrincipalType, string> = { user: "User", group: "Group", role: "Role" };
+
+const TABLES = { user: iamUsers, group: iamGroups, role: iamRoles } as const;
+
+export function principalTable(type: IamPrincipalType) {
+  return TABLES[type];
+}
+
+/** `EXISTS (the principal)` for conditional writes. */
+export function principalExists(d: Db, svc: string, p: Principal): SQL {
+  const t = TABLES[p.type];
+  return exists(d.select({ one: sql`1` }).from(t).where(and(eq(t.serviceUuid, svc), eq(t.name, p.name))));
+}
+
+export async function requirePrincipal(d: Db, svc: string, p: Principal): Promise<void> {
+  const t = TABLES[p.type];
+  const row = await d.select({ one: sql`1` }).from(t).where(and(eq(t.serviceUuid, svc), eq(t.name, p.name))).get();
+  if (!row) throw notFound(PRINCIPAL_LABEL[p.type]);
+}
+
+/** `EXISTS (the managed policy)`: system policies always exist. */
+export function policyExists(d: Db, svc: string, name: string): SQL {
+  if (getSystemPolicy(name)) return sql`1`;
+  return exists(d.select({ one: sql`1` }).from(iamPolicies).where(and(eq(iamPolicies.serviceUuid, svc), eq(iamPolicies.name, name))));
+}
+
+export async function managedPolicyKnown(d: Db, svc: string, name: string): Promise<boolean> {
+  if (getSystemPolicy(name)) return true;
+  const row = await d.select({ one: sql`1` }).from(iamPolicies).where(and(eq(iamPolicies.serviceUuid, svc), eq(iamPolicies.name, name))).get();
+  return !!row;
+}
+
+/** D1 reports foreign-key failures in the message text, like unique violations. */
+export function isForeignKeyViolation(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  let e: unknown = err;
+  while (e && !seen.has(e)) {
+    seen.add(e);
+    if (e instanceof Error && /FOREIGN KEY constraint failed|SQLITE_CONSTRAINT_FOREIGNKEY/i.test(e.message)) return true;
+    e = e instanceof Error ? (e as Error & { cause?: unknown }).cause : undefined;
+  }
+  return false;
+}
+
+/**
+ * Runs a write; a unique violation becomes 409 with `onDuplicate`, a foreign-key failure means a row
+ * it hangs off vanished concurrently (the service, a user, a group): 404.
+ */
+export async function write<T>(fn: () => Promise<T>, onDuplicate: string, onMissing = "Service"): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (isUniqueViolation(e)) throw conflict(onDuplicate);
+    if (isForeignKeyViolation(e)) throw notFound(onMissing);
+    throw e;
+  }
+}
+
+/** "2 access keys, 1 attached policy" from counts, skipping zeros. */
+export function describeCounts(parts: [number, string, string][]): string {
+  return parts
+    .filter(([n]) => n > 0)
+    .map(([n, one, many]) => `${n} ${n === 1 ? one : many}`)
+    .join(", ");
+}
+
+export function inUse(what: string, held: string, advice: string): CoreError {
+  return new CoreError("SERVICE_ERROR", `${what} still has ${held}. ${advice}`);
+}
+
+/** A bound value as a named column of an INSERT … SELECT. */
+export const param = <T>(v: T, alias: string) => sql<T>`${v}`.as(alias);
