@@ -7,6 +7,8 @@ import { buckets, serviceLabels, serviceNetworks, services, serviceStateMessages
 import { type Db, db as getDb, isUniqueViolation } from "../storage/db";
 import { CoreError, Problems, conflict, notFound, unwrap } from "./errors";
 import { getRegion } from "./regions";
+import { assembleUsers, iamEntityCount, userQueries } from "./iam/service-iam";
+import type { UserView } from "./iam/views";
 
 export type ServiceRow = typeof services.$inferSelect;
 
@@ -58,6 +60,8 @@ export interface ServiceParts {
   networks: (typeof serviceNetworks.$inferSelect)[];
   labels: (typeof serviceLabels.$inferSelect)[];
   messages: (typeof serviceStateMessages.$inferSelect)[];
+  /** IAM users as the service body shows them (access keys without secrets, attached policies). */
+  users: UserView[];
 }
 
 /** Endpoints exist for attached networks while the service is not stopped or being deleted. */
@@ -91,7 +95,7 @@ export function toView(env: Env, row: ServiceRow, parts: ServiceParts): ServiceV
     labels: parts.labels.sort((a, b) => a.position - b.position).map((l) => ({ key: l.key, value: l.value })),
     custom_domains: [],
     static_websites: [],
-    users: [],
+    users: parts.users,
     usage: { total_objects: 0, total_size_bytes: 0 },
     state_messages: parts.messages.map((m) => ({ code: m.code, message: m.message, operational_state: m.operationalState, created_at: m.createdAt, updated_at: m.updatedAt })),
     termination_protection: row.terminationProtection,
@@ -101,13 +105,22 @@ export function toView(env: Env, row: ServiceRow, parts: ServiceParts): ServiceV
 }
 
 async function loadParts(d: Db, uuids: string[]): Promise<Map<string, ServiceParts>> {
-  const out = new Map<string, ServiceParts>(uuids.map((u) => [u, { networks: [], labels: [], messages: [] }]));
+  const out = new Map<string, ServiceParts>(uuids.map((u) => [u, { networks: [], labels: [], messages: [], users: [] }]));
   if (!uuids.length) return out;
-  const [nets, labels, msgs] = await d.batch([
+  const [usersQ, keysQ, attachmentsQ, tagsQ] = userQueries(d, uuids);
+  const [nets, labels, msgs, ...iam] = await d.batch([
     d.select().from(serviceNetworks).where(inArray(serviceNetworks.serviceUuid, uuids)),
     d.select().from(serviceLabels).where(inArray(serviceLabels.serviceUuid, uuids)),
     d.select().from(serviceStateMessages).where(inArray(serviceStateMessages.serviceUuid, uuids)).orderBy(asc(serviceStateMessages.createdAt)),
+    usersQ,
+    keysQ,
+    attachmentsQ,
+    tagsQ,
   ]);
+  for (const [uuid, users] of assembleUsers(uuids, iam)) {
+    const p = out.get(uuid);
+    if (p) p.users = users;
+  }
   for (const n of nets) out.get(n.serviceUuid)?.networks.push(n);
   for (const l of labels) out.get(l.serviceUuid)?.labels.push(l);
   for (const m of msgs) out.get(m.serviceUuid)?.messages.push(m);
@@ -361,7 +374,7 @@ export async function serviceContents(d: Db, uuid: string): Promise<{ buckets: n
     .from(buckets)
     .where(and(eq(buckets.serviceUuid, uuid), isNull(buckets.deletedAt)))
     .get();
-  return { buckets: b?.n ?? 0, iamEntities: 0 };
+  return { buckets: b?.n ?? 0, iamEntities: await iamEntityCount(d, uuid) };
 }
 
 export function assertMutable(row: ServiceRow): void {

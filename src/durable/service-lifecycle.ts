@@ -3,6 +3,7 @@ import { and, eq, isNotNull } from "drizzle-orm";
 import { config } from "../config";
 import { capture, CoreError, type Outcome } from "../core/errors";
 import { deletePlan, isTerminal, type Plan, setupPlan, stateMessageFor } from "../core/lifecycle";
+import { deleteServiceIam } from "../core/iam/service-iam";
 import { purgePrefix } from "../core/purge";
 import {
   assertMutable,
@@ -219,6 +220,9 @@ export class ServiceLifecycle extends DurableObject<Env> {
         await d.delete(buckets).where(eq(buckets.serviceUuid, row.uuid));
         return true;
       }
+      case "delete-iam":
+        await deleteServiceIam(d, row.uuid);
+        return true;
       case "delete-service":
         // Cascades to networks, labels, messages and every IAM row of the service.
         await d.delete(services).where(eq(services.uuid, row.uuid));

@@ -16,7 +16,8 @@ export interface PolicyRef {
   arn: string;
 }
 
-export interface UserView {
+/** A type alias (not an interface) so it fits the service schema's loose `users` records. */
+export type UserView = {
   username: string;
   arn: string;
   created_at: string;
@@ -24,7 +25,7 @@ export interface UserView {
   policies: PolicyRef[];
   tags: Tag[];
   permissions_boundary?: string;
-}
+};
 
 export function policyArn(svc: string, name: string): string {
   return getSystemPolicy(name) ? systemPolicyArn(name) : iamArn(svc, "policy", name);

@@ -2,6 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../context";
 import { createRouter } from "../factory";
 import { accountAuth } from "./auth";
+import { registerIam } from "./iam";
 import { registerLabels } from "./labels";
 import { registerNetworks } from "./networks";
 import { generalFailure, renderProblem } from "./problem";
@@ -18,5 +19,6 @@ export function upcloudRouter(): UpcloudRouter {
   registerServices(app);
   registerLabels(app);
   registerNetworks(app);
+  registerIam(app);
   return app;
 }
