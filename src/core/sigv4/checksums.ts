@@ -217,6 +217,8 @@ function crcHasher(crc: Crc32 | Crc32c | Crc64Nvme): Hasher {
 
 function nativeHasher(name: "SHA-1" | "SHA-256" | "MD5"): Hasher {
   const stream = new crypto.DigestStream(name);
+  // An aborted DigestStream rejects `digest`; nobody awaits it then.
+  stream.digest.catch(() => {});
   const writer = stream.getWriter();
   return {
     // The write is awaited so the caller may hand the same bytes downstream afterwards.
@@ -287,8 +289,9 @@ export interface ChecksumStream extends ReadableWritablePair<Uint8Array, Uint8Ar
 }
 
 /**
- * A pass-through TransformStream that computes the given checksums on the way (no tee, no copy):
- * `body.pipeThrough(cs)` then `await cs.digests`.
+ * A pass-through stream pair that computes the given checksums on the way (no tee, no copy):
+ * `body.pipeThrough(cs)` then `await cs.digests`. Built from a readable and a writable rather than
+ * a TransformStream so that an abort or a cancel also settles `digests`.
  */
 export function createChecksumStream(algorithms: Iterable<ChecksumAlgorithm>): ChecksumStream {
   const hasher = new MultiHasher(algorithms);
@@ -299,40 +302,47 @@ export function createChecksumStream(algorithms: Iterable<ChecksumAlgorithm>): C
     reject = rej;
   });
   digests.catch(() => {});
-  const transform = new TransformStream<Uint8Array, Uint8Array>({
-    async transform(chunk, controller) {
-      try {
-        await hasher.update(chunk);
-      } catch (error) {
-        reject(error);
-        throw error;
-      }
-      controller.enqueue(chunk);
+
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let wakeWriter: (() => void) | null = null;
+  let cancelled = null as { reason: unknown } | null;
+  const readable = new ReadableStream<Uint8Array>(
+    {
+      start: (c) => {
+        controller = c;
+      },
+      pull: () => {
+        wakeWriter?.();
+        wakeWriter = null;
+      },
+      cancel: (reason) => {
+        cancelled = { reason };
+        hasher.abort();
+        reject(reason);
+        wakeWriter?.();
+        wakeWriter = null;
+      },
     },
-    async flush() {
-      try {
-        resolve(await hasher.digest());
-      } catch (error) {
-        reject(error);
-        throw error;
-      }
-    },
-  });
-  // An aborted writable or a cancelled readable never reaches flush: settle the promise anyway.
-  const inner = transform.writable.getWriter();
-  const fail = (error: unknown) => {
-    hasher.abort();
-    reject(error);
-    throw error;
-  };
+    { highWaterMark: 0 },
+  );
   const writable = new WritableStream<Uint8Array>({
-    write: (chunk) => inner.write(chunk).catch(fail),
-    close: () => inner.close().catch(fail),
-    abort: async (reason) => {
+    async write(chunk) {
+      if (cancelled) throw cancelled.reason;
+      await hasher.update(chunk);
+      controller.enqueue(chunk);
+      // Backpressure: wait for the reader before accepting more.
+      if ((controller.desiredSize ?? 0) <= 0) await new Promise<void>((wake) => (wakeWriter = wake));
+      if (cancelled) throw cancelled.reason;
+    },
+    async close() {
+      resolve(await hasher.digest());
+      controller.close();
+    },
+    abort(reason) {
       hasher.abort();
       reject(reason);
-      await inner.abort(reason);
+      controller.error(reason);
     },
   });
-  return { readable: transform.readable, writable, digests };
+  return { readable, writable, digests };
 }

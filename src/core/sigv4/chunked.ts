@@ -191,6 +191,7 @@ export class AwsChunkedDecoder {
     }
     if (this.options.signing) {
       const stream = new crypto.DigestStream("SHA-256");
+      stream.digest.catch(() => {}); // rejected if aborted, when nobody awaits it
       this.chunkDigest = { stream, writer: stream.getWriter() };
     }
     this.remaining = size;

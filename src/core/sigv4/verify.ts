@@ -121,6 +121,7 @@ async function hashClonedBody(request: Request, limit: number): Promise<string> 
   if (request.bodyUsed) throw new AuthError("InvalidRequest", "The request body was already consumed");
   const reader = request.clone().body!.getReader();
   const digest = new crypto.DigestStream("SHA-256");
+  digest.digest.catch(() => {}); // rejected if aborted, when nobody awaits it
   const writer = digest.getWriter();
   let total = 0;
   for (;;) {
