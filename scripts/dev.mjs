@@ -15,6 +15,7 @@ const ORIGIN = `http://127.0.0.1:${PORT}`;
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
 const wrangler = path.join(root, "node_modules/.bin/wrangler");
 const demoFile = path.join(root, ".wrangler/stowage-demo.json");
+const envFile = path.join(root, ".wrangler/demo.env");
 
 function ensureDevVars() {
   const file = path.join(root, ".dev.vars");
@@ -113,6 +114,15 @@ async function seed(adminToken) {
   }
   mkdirSync(path.dirname(demoFile), { recursive: true });
   writeFileSync(demoFile, JSON.stringify(demo, null, 2) + "\n", { mode: 0o600 });
+  // Shell variables the README's examples use verbatim: `source .wrangler/demo.env`.
+  const vars = {
+    STOWAGE: ORIGIN,
+    STOWAGE_TOKEN: demo.token,
+    STOWAGE_PASSWORD: demo.password ?? "",
+    STOWAGE_SERVICE: demo.serviceUuid,
+    ...(demo.accessKeyId ? { AWS_ACCESS_KEY_ID: demo.accessKeyId, AWS_SECRET_ACCESS_KEY: demo.secretAccessKey, AWS_DEFAULT_REGION: "europe-1" } : {}),
+  };
+  writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `export ${k}=${v}`).join("\n") + "\n", { mode: 0o600 });
   return demo;
 }
 
@@ -125,7 +135,8 @@ function banner(demo) {
     `  API token:  ${demo.token}`,
     `  password:   ${demo.password ?? "(set when the account was first seeded)"}`,
     "",
-    "Try the UpCloud-style control plane:",
+    "In another terminal, `source .wrangler/demo.env` sets STOWAGE, STOWAGE_TOKEN, STOWAGE_SERVICE (and the",
+    "AWS_* variables of the demo S3 key) for the README's examples. Or paste:",
     `  curl -s -H "Authorization: Bearer ${demo.token}" ${ORIGIN}/1.3/object-storage-2`,
     `  curl -s -u demo:${demo.password ?? "<password>"} ${ORIGIN}/1.3/object-storage-2/${demo.serviceUuid}`,
     "",
