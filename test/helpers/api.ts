@@ -88,3 +88,23 @@ export function expectProblem(r: { status: number; headers: Headers; json: any }
   expect(r.json.correlation_id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
   expect(typeof r.json.title).toBe("string");
 }
+
+// ---------------------------------------------------------------- IAM (UpCloud dialect)
+
+/** A policy document with one statement; pass `raw` JSON text or let it be percent-encoded. */
+export function policyDoc(effect: "Allow" | "Deny", action: string | string[], resource: string | string[] = "*", extra: Record<string, unknown> = {}) {
+  return JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: effect, Action: action, Resource: resource, ...extra }] });
+}
+
+export const trustDoc = (principalArn = "urn:ecs:iam::ns1:user/test-user") =>
+  JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { AWS: [principalArn] } }] });
+
+/** Creates an IAM user in a service and returns its body. */
+export async function newIamUser(t: Tenant, serviceUuid: string, username = unique("user")) {
+  const r = await t.api("POST", `/${serviceUuid}/users`, { username });
+  expect(r.status, r.text).toBe(201);
+  return r.json;
+}
+
+/** The names in a problem's invalid_params, sorted. */
+export const invalidNames = (r: { json: any }) => ((r.json?.invalid_params ?? []) as { name: string }[]).map((p) => p.name).sort();
