@@ -1,7 +1,7 @@
 /** Every way parseAuth and verify refuse a request, with the S3 error code each must produce. */
 import { AwsClient } from "aws4fetch";
 import { describe, expect, it } from "vitest";
-import { AuthError, parseAuth, verify, type ParsedAuth, type VerifyResult } from "../../src/core/sigv4";
+import { AuthError, checkScope, parseAuth, verify, type ParsedAuth, type VerifyResult } from "../../src/core/sigv4";
 
 const AKID = "AKIAEXAMPLEKEY000001";
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -318,5 +318,42 @@ describe("verify", () => {
     // Content-Type is part of the SigV2 string to sign: an uploader adding one breaks the URL.
     const withType = new Request(url, { headers: { "content-type": "application/x-www-form-urlencoded" } });
     expect((await refusal(withType, new Date((expires - 1) * 1000))).code).toBe("SignatureDoesNotMatch");
+  });
+
+  it("never echoes a session token in the SignatureDoesNotMatch details", async () => {
+    const token = "IQoJb3JpZ2luX2VjEXAMPLE+token/with=chars";
+    const withToken = new AwsClient({ accessKeyId: AKID, secretAccessKey: SECRET, sessionToken: token, service: "s3", region: "us-east-1" });
+    const header = await withToken.sign("http://127.0.0.1:8787/bucket/key", { method: "GET", aws: { datetime: DATETIME } });
+    const query = await withToken.sign("http://127.0.0.1:8787/bucket/key?X-Amz-Expires=60", {
+      method: "GET",
+      aws: { datetime: DATETIME, signQuery: true },
+    });
+    for (const request of [header, new Request(query.url)]) {
+      const error = await refusal(request, NOW, "wrong-secret");
+      expect(error.code).toBe("SignatureDoesNotMatch");
+      expect(error.details.CanonicalRequest).toContain("REDACTED");
+      expect(JSON.stringify(error.details)).not.toContain(token);
+      expect(JSON.stringify(error.details)).not.toContain(encodeURIComponent(token));
+    }
+  });
+});
+
+describe("checkScope", () => {
+  it("reports a wrong region or service in S3's words, and null when the scope matches", () => {
+    const header = parse(v4(`AWS4-HMAC-SHA256 ${CRED}, SignedHeaders=host, Signature=${SIG}`));
+    if (header === null || header instanceof AuthError || header.version !== 4) throw new Error("not parsed");
+    expect(checkScope(header, { region: "us-east-1", service: "s3" })).toBeNull();
+    const region = checkScope(header, { region: "eu-central-1" });
+    expect([region?.code, region?.message]).toEqual([
+      "AuthorizationHeaderMalformed",
+      "The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-central-1'",
+    ]);
+    expect(region?.details.Region).toBe("eu-central-1");
+    expect(checkScope(header, { service: "iam" })?.code).toBe("AuthorizationHeaderMalformed");
+
+    const url = `http://x/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${AKID}%2F20261121%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=${DATETIME}&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=${SIG}`;
+    const query = parse(new Request(url));
+    if (query === null || query instanceof AuthError || query.version !== 4) throw new Error("not parsed");
+    expect(checkScope(query, { region: "auto" })?.code).toBe("AuthorizationQueryParametersError");
   });
 });

@@ -325,14 +325,17 @@ export function createChecksumStream(algorithms: Iterable<ChecksumAlgorithm>): C
     },
     { highWaterMark: 0 },
   );
+  const throwIfCancelled = (): void => {
+    if (cancelled) throw cancelled.reason;
+  };
   const writable = new WritableStream<Uint8Array>({
     async write(chunk) {
-      if (cancelled) throw cancelled.reason;
+      throwIfCancelled();
       await hasher.update(chunk);
       controller.enqueue(chunk);
       // Backpressure: wait for the reader before accepting more.
       if ((controller.desiredSize ?? 0) <= 0) await new Promise<void>((wake) => (wakeWriter = wake));
-      if (cancelled) throw cancelled.reason;
+      throwIfCancelled();
     },
     async close() {
       resolve(await hasher.digest());

@@ -4,7 +4,7 @@
  */
 export { AuthError, isAuthError, type AuthErrorCode, type AuthErrorDetails } from "./errors";
 export { authKind, parseAuth, SIGV4_ALGORITHM, type AuthKind } from "./parse";
-export { verify, type VerifyOptions, type VerifyResult } from "./verify";
+export { checkScope, verify, type VerifyOptions, type VerifyResult } from "./verify";
 export {
   decodeBody,
   readBody,

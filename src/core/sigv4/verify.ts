@@ -11,7 +11,7 @@ import {
   splitRawQuery,
 } from "./canonical";
 import { deriveSigningKey, EMPTY_SHA256, hmacHex, sha256Hex } from "./crypto";
-import { timingSafeEqual, toHex } from "./encoding";
+import { encodeRfc3986, timingSafeEqual, toHex } from "./encoding";
 import { AuthError } from "./errors";
 import { SIGV4_ALGORITHM } from "./parse";
 import { verifySigV2 } from "./sigv2";
@@ -139,6 +139,37 @@ async function hashClonedBody(request: Request, limit: number): Promise<string> 
   return toHex(await digest.digest);
 }
 
+/** The canonical request goes back to the client for debugging; a session token never does. */
+function redactToken(canonicalRequest: string, token: string | null): string {
+  if (!token) return canonicalRequest;
+  let out = canonicalRequest;
+  for (const form of new Set([token, encodeRfc3986(token), encodeURIComponent(token)])) {
+    out = out.split(form).join("REDACTED");
+  }
+  return out;
+}
+
+/**
+ * Checks the credential scope against what the endpoint serves, with S3's wording. Returns null
+ * when it matches. (verify does not know the endpoint's region; the S3 and IAM layers do.)
+ */
+export function checkScope(
+  parsed: ParsedSigV4 | VerifiedSigV4,
+  expected: { readonly region?: string; readonly service?: string },
+): AuthError | null {
+  const code = parsed.location === "header" ? "AuthorizationHeaderMalformed" : "AuthorizationQueryParametersError";
+  const prefix = parsed.location === "header" ? "The authorization header is malformed; " : "Error parsing the X-Amz-Credential parameter; ";
+  if (expected.region !== undefined && parsed.scope.region !== expected.region) {
+    return new AuthError(code, `${prefix}the region '${parsed.scope.region}' is wrong; expecting '${expected.region}'`, {
+      Region: expected.region,
+    });
+  }
+  if (expected.service !== undefined && parsed.scope.service !== expected.service) {
+    return new AuthError(code, `${prefix}incorrect service "${parsed.scope.service}". This endpoint belongs to "${expected.service}".`);
+  }
+  return null;
+}
+
 async function verifySigV4(
   parsed: ParsedSigV4,
   request: Request,
@@ -211,7 +242,7 @@ async function verifySigV4(
       {
         AWSAccessKeyId: parsed.accessKeyId,
         StringToSign: first?.stringToSign ?? "",
-        CanonicalRequest: first?.canonicalRequest ?? "",
+        CanonicalRequest: redactToken(first?.canonicalRequest ?? "", parsed.securityToken),
         SignatureProvided: parsed.signature,
       },
     );
