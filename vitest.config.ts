@@ -15,6 +15,8 @@ export default defineConfig(async () => {
             ADMIN_TOKEN: "test-admin-token",
             // Tests drive lifecycle steps themselves with runDurableObjectAlarm.
             LIFECYCLE_STEP_MS: "3600000",
+            // Deterministic DNS: custom domains verify unless their first label starts with "unverified".
+            DNS_RESOLVER: "static",
           },
         },
       }),

@@ -4,11 +4,13 @@ import { randomLabel, serviceUuid } from "../lib/ids";
 import { isoMicro } from "../lib/time";
 import type { LabelInput, NetworkInput, ServiceCreateInput, ServiceListQueryT, ServicePatchInput, ServiceReplaceInput, ServiceView } from "../schema/service";
 import { buckets, serviceLabels, serviceNetworks, services, serviceStateMessages } from "../schema/tables";
+import { customDomains, staticWebsites } from "../schema/website.tables";
 import { type Db, db as getDb, isUniqueViolation } from "../storage/db";
 import { CoreError, Problems, conflict, notFound, unwrap } from "./errors";
 import { getRegion } from "./regions";
 import { assembleUsers, iamEntityCount, userQueries } from "./iam/service-iam";
 import type { UserView } from "./iam/views";
+import { customDomainEndpoints, customDomainView, byCreation, staticWebsiteView, verificationMessage } from "./websites/views";
 
 export type ServiceRow = typeof services.$inferSelect;
 
@@ -60,6 +62,8 @@ export interface ServiceParts {
   networks: (typeof serviceNetworks.$inferSelect)[];
   labels: (typeof serviceLabels.$inferSelect)[];
   messages: (typeof serviceStateMessages.$inferSelect)[];
+  customDomains: (typeof customDomains.$inferSelect)[];
+  staticWebsites: (typeof staticWebsites.$inferSelect)[];
   /** IAM users as the service body shows them (access keys without secrets, attached policies). */
   users: UserView[];
 }
@@ -76,6 +80,8 @@ function endpointsOf(env: Env, row: ServiceRow, parts: ServiceParts): ServiceVie
     out.push({ domain_name: dom.private, type: "private", mode: "api", iam_url: endpointUrl(env, dom.private, "/iam"), sts_url: endpointUrl(env, dom.private, "/sts") });
   }
   if (parts.networks.some((n) => n.type === "public")) out.push({ domain_name: dom.static, type: "public", mode: "static-website" });
+  // Custom domains ride on the public endpoint.
+  if (parts.networks.some((n) => n.type === "public")) out.push(...customDomainEndpoints(parts.customDomains));
   return out;
 }
 
@@ -93,11 +99,15 @@ export function toView(env: Env, row: ServiceRow, parts: ServiceParts): ServiceV
       .sort((a, b) => a.position - b.position)
       .map((n) => ({ name: n.name, type: n.type, family: n.family, ...(n.uuid ? { uuid: n.uuid } : {}) })),
     labels: parts.labels.sort((a, b) => a.position - b.position).map((l) => ({ key: l.key, value: l.value })),
-    custom_domains: [],
-    static_websites: [],
+    custom_domains: [...parts.customDomains].sort(byCreation).map(customDomainView),
+    static_websites: [...parts.staticWebsites].sort(byCreation).map(staticWebsiteView),
     users: parts.users,
     usage: { total_objects: 0, total_size_bytes: 0 },
-    state_messages: parts.messages.map((m) => ({ code: m.code, message: m.message, operational_state: m.operationalState, created_at: m.createdAt, updated_at: m.updatedAt })),
+    state_messages: [
+      ...parts.messages.map((m) => ({ code: m.code, message: m.message, operational_state: m.operationalState, created_at: m.createdAt, updated_at: m.updatedAt })),
+      // Derived from the domains themselves, so lifecycle steps (which clear stored messages) never drop it.
+      ...[verificationMessage(parts.customDomains, row.operationalState)].filter((m) => m !== null),
+    ],
     termination_protection: row.terminationProtection,
   };
   if (row.accessControlOriginOverride !== null) view.properties = { access_control_origin_override: row.accessControlOriginOverride };
@@ -105,13 +115,15 @@ export function toView(env: Env, row: ServiceRow, parts: ServiceParts): ServiceV
 }
 
 async function loadParts(d: Db, uuids: string[]): Promise<Map<string, ServiceParts>> {
-  const out = new Map<string, ServiceParts>(uuids.map((u) => [u, { networks: [], labels: [], messages: [], users: [] }]));
+  const out = new Map<string, ServiceParts>(uuids.map((u) => [u, { networks: [], labels: [], messages: [], customDomains: [], staticWebsites: [], users: [] }]));
   if (!uuids.length) return out;
   const [usersQ, keysQ, attachmentsQ, tagsQ] = userQueries(d, uuids);
-  const [nets, labels, msgs, ...iam] = await d.batch([
+  const [nets, labels, msgs, domains, sites, ...iam] = await d.batch([
     d.select().from(serviceNetworks).where(inArray(serviceNetworks.serviceUuid, uuids)),
     d.select().from(serviceLabels).where(inArray(serviceLabels.serviceUuid, uuids)),
     d.select().from(serviceStateMessages).where(inArray(serviceStateMessages.serviceUuid, uuids)).orderBy(asc(serviceStateMessages.createdAt)),
+    d.select().from(customDomains).where(inArray(customDomains.serviceUuid, uuids)),
+    d.select().from(staticWebsites).where(inArray(staticWebsites.serviceUuid, uuids)),
     usersQ,
     keysQ,
     attachmentsQ,
@@ -124,6 +136,8 @@ async function loadParts(d: Db, uuids: string[]): Promise<Map<string, ServicePar
   for (const n of nets) out.get(n.serviceUuid)?.networks.push(n);
   for (const l of labels) out.get(l.serviceUuid)?.labels.push(l);
   for (const m of msgs) out.get(m.serviceUuid)?.messages.push(m);
+  for (const cd of domains) out.get(cd.serviceUuid)?.customDomains.push(cd);
+  for (const sw of sites) out.get(sw.serviceUuid)?.staticWebsites.push(sw);
   return out;
 }
 

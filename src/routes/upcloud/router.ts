@@ -8,6 +8,8 @@ import { registerNetworks } from "./networks";
 import { generalFailure, renderProblem } from "./problem";
 import { registerRegions } from "./regions";
 import { registerServices } from "./services";
+import { registerStaticWebsites } from "./websites";
+import { registerCustomDomains } from "./websites-domains";
 
 export type UpcloudRouter = OpenAPIHono<AppEnv>;
 
@@ -20,5 +22,7 @@ export function upcloudRouter(): UpcloudRouter {
   registerLabels(app);
   registerNetworks(app);
   registerIam(app);
+  registerCustomDomains(app);
+  registerStaticWebsites(app);
   return app;
 }
