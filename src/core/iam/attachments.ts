@@ -1,7 +1,7 @@
 // Managed policies attached to users, groups and roles.
 
 import { and, asc, count, eq, sql } from "drizzle-orm";
-import { isoSeconds } from "../../lib/time";
+import { isoMicro } from "../../lib/time";
 import { iamAttachments } from "../../schema/iam.tables";
 import { CoreError, notFound } from "../errors";
 import { LIMITS } from "./rules";
@@ -35,7 +35,7 @@ export async function attachPolicy(env: Env, accountId: string, serviceUuid: str
           principalType: param(p.type, "principal_type"),
           principalName: t.name,
           policyName: param(policyName, "policy_name"),
-          createdAt: param(isoSeconds(), "created_at"),
+          createdAt: param(isoMicro(), "created_at"),
         })
         .from(t)
         .where(and(eq(t.serviceUuid, svc), eq(t.name, p.name), policyExists(d, svc, policyName), sql`(${held}) < ${LIMITS.attachedPerPrincipal}`)),
