@@ -1,0 +1,10 @@
+import type { z } from "zod";
+
+/** A kind of background work carried on the JOBS queue. `run` must be idempotent: messages can be redelivered. */
+export interface QueueHandler<S extends z.ZodType = z.ZodType> {
+  schema: S;
+  run(body: z.infer<S>, env: Env): Promise<void>;
+}
+
+/** Every message kind the consumer knows, by its `kind` field. Add one line per kind. */
+export const queueHandlers: Record<string, QueueHandler> = {};
