@@ -35,7 +35,7 @@ describe("queue consumer", () => {
     const result = await getQueueResult(batch, ctx);
     expect(seen).toEqual([7]);
     expect(result.explicitAcks.sort()).toEqual(["bad-shape", "not-object", "ok", "unknown"]);
-    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["fails"]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["fails"]);
     expect(retryDelaySeconds(1)).toBe(10);
     expect(retryDelaySeconds(3)).toBe(40);
     expect(retryDelaySeconds(20)).toBe(600);
