@@ -55,7 +55,7 @@ describe("IAM access keys", () => {
     // A second key with the same plaintext would still seal differently: the IV is random.
     const k2 = await t.api("POST", `/${s.uuid}/users/alice/access-keys`);
     const row2 = await env.DB.prepare("SELECT secret_sealed FROM iam_access_keys WHERE access_key_id = ?").bind(k2.json.access_key_id).first<{ secret_sealed: string }>();
-    expect(row2!.secret_sealed.split(".")[1]).not.toBe(row!.secret_sealed.split(".")[1]);
+    expect(row2!.secret_sealed.split(".")[1]).not.toBe(row!.secret_sealed!.split(".")[1]);
     // Nothing in the whole database holds either plaintext.
     const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'iam_%'").all<{ name: string }>();
     for (const { name } of tables.results) {
