@@ -108,4 +108,19 @@ describe("IAM groups", () => {
     expectProblem(over, 400, "INVALID_REQUEST");
     expect((await t.api("GET", `/${s.uuid}/users/u/policies`)).json).toHaveLength(20);
   });
+
+  it("limits inline policies to 20 per principal and checks their names", async () => {
+    const t = await newTenant();
+    const s = await newService(t);
+    await t.api("POST", `/${s.uuid}/groups`, { name: "g" });
+    const doc = policyDoc("Allow", "s3:GetObject");
+    for (let i = 0; i < 20; i++) expect((await t.api("POST", `/${s.uuid}/groups/g/inline-policies`, { name: `i${i}`, document: doc })).status).toBe(201);
+    const over = await t.api("POST", `/${s.uuid}/groups/g/inline-policies`, { name: "i20", document: doc });
+    expectProblem(over, 400, "INVALID_REQUEST");
+    expect(over.json.title).toContain("20 inline policies");
+    expect(invalidNames(await t.api("POST", `/${s.uuid}/groups/g/inline-policies`, { name: "bad/name", document: doc }))).toEqual(["name"]);
+    expectProblem(await t.api("POST", `/${s.uuid}/groups/nogroup/inline-policies`, { name: "x", document: doc }), 404, "RESOURCE_NOT_FOUND");
+    expectProblem(await t.api("GET", `/${s.uuid}/groups/nogroup/inline-policies`), 404, "RESOURCE_NOT_FOUND");
+    expect((await t.api("GET", `/${s.uuid}/groups/g/inline-policies`)).json).toHaveLength(20);
+  });
 });

@@ -5,7 +5,7 @@ import { config } from "../../config";
 import { encryptSecret } from "../../lib/crypto";
 import { isoMicro } from "../../lib/time";
 import { iamAccessKeys, iamUsers, NEVER_USED } from "../../schema/iam.tables";
-import { isUniqueViolation } from "../../storage/db";
+import { type Db, isUniqueViolation } from "../../storage/db";
 import { CoreError, notFound } from "../errors";
 import { LIMITS, newAccessKeyId, newSecret } from "./rules";
 import { param, requirePrincipal, scope } from "./store";
@@ -79,7 +79,7 @@ export async function listAccessKeys(env: Env, accountId: string, serviceUuid: s
 const keyOf = (svc: string, username: string, id: string) =>
   and(eq(iamAccessKeys.serviceUuid, svc), eq(iamAccessKeys.username, username), eq(iamAccessKeys.accessKeyId, id));
 
-async function missing(d: Parameters<typeof requirePrincipal>[0], svc: string, username: string): Promise<never> {
+async function missing(d: Db, svc: string, username: string): Promise<never> {
   await requirePrincipal(d, svc, { type: "user", name: username });
   throw notFound("Access key");
 }
@@ -92,8 +92,10 @@ export async function getAccessKey(env: Env, accountId: string, serviceUuid: str
 
 export async function setAccessKeyStatus(env: Env, accountId: string, serviceUuid: string, username: string, id: string, status: "Active" | "Inactive" | undefined): Promise<AccessKeyView> {
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
-  if (status === undefined) return getAccessKey(env, accountId, serviceUuid, username, id);
-  const [row] = await d.update(iamAccessKeys).set({ status }).where(keyOf(svc, username, id)).returning(keyColumns);
+  const [row] =
+    status === undefined
+      ? await d.select(keyColumns).from(iamAccessKeys).where(keyOf(svc, username, id)).all()
+      : await d.update(iamAccessKeys).set({ status }).where(keyOf(svc, username, id)).returning(keyColumns);
   return row ? accessKeyView(row) : missing(d, svc, username);
 }
 

@@ -5,7 +5,7 @@ import { iamAccessKeys, iamAttachments, iamGroupMembers, iamInlinePolicies, iamT
 import type { Db } from "../../storage/db";
 import { isoMicro } from "../../lib/time";
 import { notFound } from "../errors";
-import { checkName, newUserId } from "./rules";
+import { checkName, iamArn, newUserId } from "./rules";
 import { describeCounts, inUse, scope, write } from "./store";
 import { loadUsers } from "./user-views";
 import type { UserView } from "./views";
@@ -27,7 +27,7 @@ export async function createUser(env: Env, accountId: string, serviceUuid: strin
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
   const createdAt = isoMicro();
   await write(() => d.insert(iamUsers).values({ serviceUuid: svc, name: username, id: newUserId(), createdAt }), `User "${username}" already exists.`);
-  return (await loadUsers(d, [svc], username)).get(svc)![0]!;
+  return { username, arn: iamArn(svc, "user", username), created_at: createdAt, access_keys: [], policies: [], tags: [] };
 }
 
 /** Conditions under which a user may be deleted: nothing hangs off it but tags and a boundary. */

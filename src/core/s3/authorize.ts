@@ -1,0 +1,81 @@
+/**
+ * Authorization of S3 requests through the policy engine: the key user's identity policies
+ * (attached, inline, via groups) within its permissions boundary, plus the bucket policy, which
+ * alone can admit anonymous requests (a statement with Principal "*").
+ */
+import { evaluate, type NamedPolicy, type RequestContext, type RequestPrincipal } from "../policy";
+import { identityPolicies } from "../iam/principal";
+
+export interface AccessKeyIdentity {
+  kind: "user";
+  accessKeyId: string;
+  serviceUuid: string;
+  accountId: string;
+  username: string;
+  userArn: string;
+  userId: string;
+}
+
+export interface AnonymousIdentity {
+  kind: "anonymous";
+}
+
+export type S3Identity = AccessKeyIdentity | AnonymousIdentity;
+
+/** How S3 shows an owner: stable per IAM user, the same in every listing and ACL. */
+export interface Owner {
+  id: string;
+  displayName: string;
+}
+
+export const ANONYMOUS_OWNER: Owner = { id: "anonymous", displayName: "anonymous" };
+
+export function ownerOf(identity: S3Identity): Owner {
+  return identity.kind === "user" ? { id: identity.userId, displayName: identity.username } : ANONYMOUS_OWNER;
+}
+
+export const bucketArn = (bucket: string) => `arn:aws:s3:::${bucket}`;
+export const objectArn = (bucket: string, key: string) => `arn:aws:s3:::${bucket}/${key}`;
+/** ListAllMyBuckets and other service-level actions have no bucket. */
+export const ALL_BUCKETS_ARN = "arn:aws:s3:::*";
+
+/**
+ * Decides the actions of one request. The identity's policies are read once, on the first
+ * decision that needs them.
+ */
+export class Authorizer {
+  private identityP: Promise<{ policies: NamedPolicy[]; boundary: NamedPolicy | null }> | null = null;
+
+  constructor(
+    private readonly env: Env,
+    readonly identity: S3Identity,
+    private readonly baseContext: RequestContext,
+  ) {}
+
+  private principal(): RequestPrincipal {
+    const id = this.identity;
+    if (id.kind === "anonymous") return { type: "anonymous", arn: "*" };
+    return { type: "user", arn: id.userArn, username: id.username, userid: id.userId, accountId: id.accountId };
+  }
+
+  private policies() {
+    const id = this.identity;
+    if (id.kind === "anonymous") return Promise.resolve({ policies: [], boundary: null });
+    this.identityP ??= identityPolicies(this.env, id.serviceUuid, id.username);
+    return this.identityP;
+  }
+
+  async allowed(action: string, resource: string, bucketPolicy: NamedPolicy | null, context: RequestContext = {}): Promise<boolean> {
+    const { policies, boundary } = await this.policies();
+    const decision = evaluate({
+      principal: this.principal(),
+      action,
+      resource,
+      context: { ...this.baseContext, ...context },
+      identityPolicies: policies,
+      boundary,
+      resourcePolicy: bucketPolicy,
+    });
+    return decision.decision === "allowed";
+  }
+}

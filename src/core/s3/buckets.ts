@@ -1,0 +1,83 @@
+/**
+ * Buckets of a service as the S3 data plane sees them: rows of the `buckets` table (so the control
+ * plane sees the same buckets), invisible once `deleted_at` is set.
+ */
+import { and, asc, eq, isNull } from "drizzle-orm";
+import { isoMicro } from "../../lib/time";
+import { buckets } from "../../schema/tables";
+import { db, isUniqueViolation } from "../../storage/db";
+import { bucketPrefix } from "../../storage/keys";
+import { abortUploads } from "../../storage/objects";
+import { purgePrefix } from "../purge";
+
+export type BucketRow = typeof buckets.$inferSelect;
+
+/** The live bucket, or null (absent or deleted). */
+export async function findBucket(env: Env, serviceUuid: string, name: string): Promise<BucketRow | null> {
+  const row = await db(env)
+    .select()
+    .from(buckets)
+    .where(and(eq(buckets.serviceUuid, serviceUuid), eq(buckets.name, name)))
+    .get();
+  return row && row.deletedAt === null ? row : null;
+}
+
+export async function listBuckets(env: Env, serviceUuid: string): Promise<BucketRow[]> {
+  return db(env)
+    .select()
+    .from(buckets)
+    .where(and(eq(buckets.serviceUuid, serviceUuid), isNull(buckets.deletedAt)))
+    .orderBy(asc(buckets.name))
+    .all();
+}
+
+/**
+ * `exists`: the service already has it. `deleting`: a deleted bucket of that name still waits for
+ * its purge, and its name is not available again until then.
+ */
+export type CreateBucketResult = { kind: "created"; row: BucketRow } | { kind: "exists" } | { kind: "deleting" };
+
+export async function createBucket(env: Env, serviceUuid: string, name: string): Promise<CreateBucketResult> {
+  const row: BucketRow = { serviceUuid, name, createdAt: isoMicro(), deletedAt: null, policy: null };
+  try {
+    await db(env).insert(buckets).values(row);
+    return { kind: "created", row };
+  } catch (e) {
+    if (!isUniqueViolation(e)) throw e;
+    const existing = await db(env)
+      .select({ deletedAt: buckets.deletedAt })
+      .from(buckets)
+      .where(and(eq(buckets.serviceUuid, serviceUuid), eq(buckets.name, name)))
+      .get();
+    return existing?.deletedAt ? { kind: "deleting" } : { kind: "exists" };
+  }
+}
+
+export type DeleteBucketResult = "deleted" | "not-empty" | "missing";
+
+/**
+ * Deletes an empty bucket at once: the row goes, incomplete multipart uploads are aborted, and the
+ * (empty) prefix is swept in case a write raced the emptiness check.
+ */
+export async function deleteBucket(env: Env, serviceUuid: string, name: string): Promise<DeleteBucketResult> {
+  const prefix = bucketPrefix(serviceUuid, name);
+  const probe = await env.OBJECTS.list({ prefix, limit: 1 });
+  if (probe.objects.length > 0) return "not-empty";
+  const res = await db(env)
+    .delete(buckets)
+    .where(and(eq(buckets.serviceUuid, serviceUuid), eq(buckets.name, name), isNull(buckets.deletedAt)))
+    .run();
+  if (!res.meta.changes) return "missing";
+  await abortUploads(env, serviceUuid, name);
+  await purgePrefix(env.OBJECTS, prefix);
+  return "deleted";
+}
+
+export async function setBucketPolicy(env: Env, serviceUuid: string, name: string, policy: string | null): Promise<boolean> {
+  const res = await db(env)
+    .update(buckets)
+    .set({ policy })
+    .where(and(eq(buckets.serviceUuid, serviceUuid), eq(buckets.name, name), isNull(buckets.deletedAt)))
+    .run();
+  return res.meta.changes > 0;
+}

@@ -1,0 +1,126 @@
+/**
+ * Which requests are S3 requests (design §4):
+ * - by Host: `<label>.<BASE_DOMAIN>`, `<label>-private.<BASE_DOMAIN>` (path-style) and
+ *   `<bucket>.<label>[-private].<BASE_DOMAIN>` (virtual-hosted), for a label of a service;
+ *   anonymous requests included. Requests signed for another service (iam, sts) are left alone.
+ * - on any other host, by authentication: SigV4 with credential scope `s3` (header or presigned),
+ *   SigV2 (`AWS ` header or `AWSAccessKeyId` query); path-style, the service found from the key.
+ * Everything else (and `<label>-static` hosts) goes on to the control plane untouched.
+ */
+import { eq } from "drizzle-orm";
+import { config } from "../../config";
+import { authKind, AuthError, parseAuth, type ParsedAuth } from "../../core/sigv4";
+import { accounts, services } from "../../schema/tables";
+import { db } from "../../storage/db";
+
+export interface ServiceInfo {
+  uuid: string;
+  accountId: string;
+  name: string;
+  region: string;
+  configuredStatus: "started" | "stopped";
+  deleting: boolean;
+  accountActive: boolean;
+}
+
+export interface S3Target {
+  /** The service named by the Host; null on the shared host (found from the access key). */
+  service: ServiceInfo | null;
+  /** Bucket named by a virtual-hosted Host. */
+  hostBucket: string | null;
+  /** The request's authentication, parsed once here; null for anonymous. */
+  auth: ParsedAuth | AuthError | null;
+}
+
+/** Service state changes (stop, delete) reach the data plane within this long. */
+export const SERVICE_CACHE_MS = 5_000;
+const cache = new Map<string, { at: number; value: ServiceInfo | null }>();
+const CACHE_LIMIT = 1000;
+
+async function cached(key: string, load: () => Promise<ServiceInfo | null>): Promise<ServiceInfo | null> {
+  const now = Date.now();
+  const hit = cache.get(key);
+  if (hit && now - hit.at < SERVICE_CACHE_MS) return hit.value;
+  const value = await load();
+  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+  cache.set(key, { at: now, value });
+  return value;
+}
+
+async function loadService(env: Env, where: "label" | "uuid", value: string): Promise<ServiceInfo | null> {
+  const row = await db(env)
+    .select({
+      uuid: services.uuid,
+      accountId: services.accountId,
+      name: services.name,
+      region: services.region,
+      configuredStatus: services.configuredStatus,
+      deletingSince: services.deletingSince,
+      accountStatus: accounts.status,
+    })
+    .from(services)
+    .innerJoin(accounts, eq(accounts.id, services.accountId))
+    .where(where === "label" ? eq(services.endpointLabel, value) : eq(services.uuid, value))
+    .get();
+  if (!row) return null;
+  return {
+    uuid: row.uuid,
+    accountId: row.accountId,
+    name: row.name,
+    region: row.region,
+    configuredStatus: row.configuredStatus,
+    deleting: row.deletingSince !== null,
+    accountActive: row.accountStatus === "active",
+  };
+}
+
+export const serviceByLabel = (env: Env, label: string) => cached(`l:${label}`, () => loadService(env, "label", label));
+export const serviceByUuid = (env: Env, uuid: string) => cached(`u:${uuid}`, () => loadService(env, "uuid", uuid));
+
+/** Splits an endpoint host into its bucket (virtual-hosted) and service label. */
+export function parseEndpointHost(hostname: string, baseDomain: string): { label: string; bucket: string | null; kind: "api" | "static" } | null {
+  const host = hostname.toLowerCase().replace(/\.$/, "");
+  const suffix = `.${baseDomain}`;
+  if (!host.endsWith(suffix)) return null;
+  const rest = host.slice(0, -suffix.length);
+  if (!rest) return null;
+  const dot = rest.lastIndexOf(".");
+  const first = dot < 0 ? rest : rest.slice(dot + 1);
+  const bucket = dot < 0 ? null : rest.slice(0, dot);
+  if (first.endsWith("-static")) return { label: first.slice(0, -"-static".length), bucket, kind: "static" };
+  const label = first.endsWith("-private") ? first.slice(0, -"-private".length) : first;
+  return label ? { label, bucket, kind: "api" } : null;
+}
+
+const S3_SCOPE = /\/s3\/aws4_request/;
+
+/** The S3 target of a request, or null when it belongs to the control plane. */
+export async function s3Target(request: Request, env: Env, url: URL): Promise<S3Target | null> {
+  const endpoint = parseEndpointHost(url.hostname, config(env).BASE_DOMAIN);
+  if (endpoint?.kind === "api") {
+    const service = await serviceByLabel(env, endpoint.label);
+    if (service) {
+      const kind = authKind(request, url);
+      const auth = kind === "none" ? null : parseAuth(request, url);
+      // IAM and STS share the endpoint host; they are signed for their own service.
+      if (auth && !(auth instanceof AuthError) && auth.version === 4 && auth.scope.service !== "s3") return null;
+      if (kind === "other") return null;
+      return { service, hostBucket: endpoint.bucket, auth };
+    }
+  }
+  if (endpoint?.kind === "static") return null;
+  const kind = authKind(request, url);
+  if (kind === "sigv2-header") return { service: null, hostBucket: null, auth: parseAuth(request, url) };
+  if (kind === "sigv2-query") {
+    return url.searchParams.has("AWSAccessKeyId") ? { service: null, hostBucket: null, auth: parseAuth(request, url) } : null;
+  }
+  if (kind === "sigv4-header" || kind === "sigv4-query") {
+    const auth = parseAuth(request, url);
+    if (auth instanceof AuthError) {
+      const raw = request.headers.get("authorization") ?? url.searchParams.get("X-Amz-Credential") ?? "";
+      return S3_SCOPE.test(raw) ? { service: null, hostBucket: null, auth } : null;
+    }
+    if (auth && auth.version === 4 && auth.scope.service === "s3") return { service: null, hostBucket: null, auth };
+  }
+  return null;
+}

@@ -1,0 +1,87 @@
+import { maxObjectKeyBytes, utf8Length } from "../../../core/s3/rules";
+import { AuthError, decodeBody, type ChecksumAlgorithm, type DecodedBody } from "../../../core/sigv4";
+import { BodyStreamError, type ObjectLocation } from "../../../storage/objects";
+import type { S3Context } from "../context";
+import { fromAuthError, S3Error } from "../errors";
+
+export function locationOf(c: S3Context, bucket: string, key: string): ObjectLocation {
+  return { serviceUuid: c.service.uuid, bucket, key };
+}
+
+/** Keys longer than R2 can hold under our prefix are refused on write (and never exist on read). */
+export function checkKeyLength(c: S3Context, bucket: string, key: string): void {
+  const max = maxObjectKeyBytes(c.service.uuid, bucket);
+  if (utf8Length(key) > max) {
+    throw new S3Error("KeyTooLongError", `Your key is too long: keys in bucket ${bucket} may be at most ${max} bytes (UTF-8).`, {
+      MaxSizeAllowed: String(max),
+    });
+  }
+}
+
+/** Same check for reads: a key that cannot be stored does not exist. */
+export function keyCanExist(c: S3Context, bucket: string, key: string): boolean {
+  return utf8Length(key) <= maxObjectKeyBytes(c.service.uuid, bucket);
+}
+
+/**
+ * The request body of an object or part upload, decoded and checked on the way. Fails early when
+ * its length is unknown or above `maxBytes`.
+ */
+export function uploadBody(c: S3Context, checksums: Iterable<ChecksumAlgorithm>, maxBytes: number): DecodedBody & { length: number } {
+  const decoded = decodeBody(c.request, c.auth, { checksums });
+  if (decoded.length === null) {
+    decoded.body.cancel().catch(() => {});
+    throw new S3Error("MissingContentLength", "You must provide the Content-Length HTTP header.");
+  }
+  if (decoded.length > maxBytes) {
+    decoded.body.cancel().catch(() => {});
+    throw new S3Error("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", {
+      ProposedSize: String(decoded.length),
+      MaxSizeAllowed: String(maxBytes),
+    });
+  }
+  return decoded as DecodedBody & { length: number };
+}
+
+/**
+ * A failed upload: the body's own error (a failed check, a short body) wins over what R2 said
+ * about the aborted write; R2 refusals become their S3 errors; anything else is unexpected.
+ */
+export function uploadError(e: unknown): unknown {
+  if (e instanceof BodyStreamError) {
+    const reason = e.reason;
+    if (reason instanceof AuthError) return fromAuthError(reason);
+    if (reason instanceof S3Error) return reason;
+    return new S3Error("IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.");
+  }
+  if (e instanceof Error && /metadata/i.test(e.message) && /(too large|size|exceed)/i.test(e.message)) {
+    return new S3Error("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.");
+  }
+  return e;
+}
+
+/** "null" is the only version of an object in an unversioned bucket. */
+export function checkVersionId(q: URLSearchParams): void {
+  const v = q.get("versionId");
+  if (v !== null && v !== "null") throw new S3Error("InvalidArgument", "Invalid version id specified", { ArgumentName: "versionId", ArgumentValue: v });
+}
+
+/** x-amz-copy-source: "/bucket/key" or "bucket/key", URL-encoded, optionally "?versionId=…". */
+export function parseCopySource(header: string): { bucket: string; key: string; versionId: string | null } {
+  let raw = header.trim();
+  let versionId: string | null = null;
+  const q = raw.indexOf("?");
+  if (q >= 0) {
+    const params = new URLSearchParams(raw.slice(q + 1));
+    versionId = params.get("versionId");
+    raw = raw.slice(0, q);
+  }
+  if (raw.startsWith("/")) raw = raw.slice(1);
+  const slash = raw.indexOf("/");
+  if (slash <= 0 || slash === raw.length - 1) throw new S3Error("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey", { ArgumentName: "x-amz-copy-source", ArgumentValue: header });
+  try {
+    return { bucket: decodeURIComponent(raw.slice(0, slash)), key: decodeURIComponent(raw.slice(slash + 1)), versionId };
+  } catch {
+    throw new S3Error("InvalidArgument", "Invalid copy source encoding.", { ArgumentName: "x-amz-copy-source", ArgumentValue: header });
+  }
+}

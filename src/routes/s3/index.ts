@@ -1,0 +1,219 @@
+/**
+ * The S3 data plane: authenticate (SigV4/SigV2 or anonymous), find the operation and the bucket,
+ * authorize through the policy engine, run the operation, answer (errors as S3 XML), and report
+ * the request's usage to the service's meter after the response.
+ */
+import { findAccessKey } from "../../core/iam/principal";
+import type { RequestContext } from "../../core/policy";
+import { ALL_BUCKETS_ARN, Authorizer, bucketArn, objectArn, type S3Identity } from "../../core/s3/authorize";
+import { bucketPolicyForEvaluation } from "../../core/s3/bucket-policy";
+import { findBucket } from "../../core/s3/buckets";
+import { recordUsage } from "../../core/s3/usage";
+import { AuthError, verify, type VerifiedAuth } from "../../core/sigv4";
+import type { S3Context } from "./context";
+import { serviceByUuid, type S3Target, type ServiceInfo } from "./dispatch";
+import { accessDenied, fromAuthError, noSuchBucket, S3Error } from "./errors";
+import { HANDLERS } from "./handlers";
+import { OPERATIONS, resolveOperation } from "./operations";
+import { renderXml } from "./xml";
+
+function hex(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += b.toString(16).padStart(2, "0");
+  return s;
+}
+
+const newRequestId = () => hex(crypto.getRandomValues(new Uint8Array(8))).toUpperCase();
+
+/** Splits the raw path into bucket and key (percent-decoded); null where absent. */
+export function splitPath(rawPath: string, hostBucket: string | null): { bucket: string | null; key: string | null } {
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      throw new S3Error("InvalidURI", "Couldn't parse the specified URI.");
+    }
+  };
+  const path = rawPath.startsWith("/") ? rawPath.slice(1) : rawPath;
+  if (hostBucket !== null) return { bucket: hostBucket, key: path ? decode(path) : null };
+  if (!path) return { bucket: null, key: null };
+  const slash = path.indexOf("/");
+  const bucket = decode(slash < 0 ? path : path.slice(0, slash));
+  const key = slash < 0 || slash === path.length - 1 ? null : decode(path.slice(slash + 1));
+  return { bucket, key };
+}
+
+function checkServiceState(service: ServiceInfo): void {
+  // Decision: a stopped or deleting service answers 403 AccessDenied (not 503), so clients fail
+  // at once with the reason instead of retrying a service that will not come back by itself.
+  if (service.deleting) throw accessDenied("The object storage service is being deleted.");
+  if (!service.accountActive) throw accessDenied("The account that owns this object storage service is disabled.");
+  if (service.configuredStatus === "stopped") throw accessDenied("The object storage service is stopped; start it to use the S3 API.");
+}
+
+function invalidAccessKey(accessKeyId: string, message = "The AWS Access Key Id you provided does not exist in our records."): S3Error {
+  return new S3Error("InvalidAccessKeyId", message, { AWSAccessKeyId: accessKeyId });
+}
+
+function policyContext(request: Request, url: URL, auth: VerifiedAuth | null): RequestContext {
+  const h = request.headers;
+  const now = new Date();
+  return {
+    "aws:SourceIp": h.get("cf-connecting-ip") ?? undefined,
+    "aws:SecureTransport": url.protocol === "https:" ? "true" : "false",
+    "aws:CurrentTime": now.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    "aws:EpochTime": String(Math.floor(now.getTime() / 1000)),
+    "aws:UserAgent": h.get("user-agent") ?? undefined,
+    "aws:Referer": h.get("referer") ?? undefined,
+    "s3:authType": auth ? (auth.location === "header" ? "REST-HEADER" : "REST-QUERY-STRING") : undefined,
+    "s3:signatureversion": auth ? (auth.version === 4 ? "AWS4-HMAC-SHA256" : "AWS") : undefined,
+    "s3:x-amz-content-sha256": h.get("x-amz-content-sha256") ?? undefined,
+    "s3:x-amz-acl": h.get("x-amz-acl") ?? undefined,
+  };
+}
+
+function listContext(q: URLSearchParams): RequestContext {
+  const ctx: RequestContext = {};
+  for (const name of ["prefix", "delimiter", "max-keys"]) {
+    const v = q.get(name);
+    if (v !== null) ctx[`s3:${name}`] = v;
+  }
+  return ctx;
+}
+
+async function authenticate(
+  env: Env,
+  request: Request,
+  url: URL,
+  target: S3Target,
+): Promise<{ service: ServiceInfo; identity: S3Identity; auth: VerifiedAuth | null }> {
+  const parsed = target.auth;
+  if (parsed instanceof AuthError) throw fromAuthError(parsed);
+  if (parsed === null) {
+    // Only endpoint hosts dispatch anonymous requests here.
+    if (!target.service) throw accessDenied();
+    checkServiceState(target.service);
+    return { service: target.service, identity: { kind: "anonymous" }, auth: null };
+  }
+  const key = await findAccessKey(env, parsed.accessKeyId);
+  if (!key || (target.service && key.serviceUuid !== target.service.uuid)) throw invalidAccessKey(parsed.accessKeyId);
+  const v = await verify(parsed, request, url, key.secret, new Date(), target.hostBucket !== null ? { virtualHostedBucket: target.hostBucket } : {});
+  if (!v.ok) throw fromAuthError(v.error);
+  if (key.status !== "Active") throw invalidAccessKey(parsed.accessKeyId, "The AWS Access Key Id you provided is inactive.");
+  const service = target.service ?? (await serviceByUuid(env, key.serviceUuid));
+  if (!service) throw invalidAccessKey(parsed.accessKeyId);
+  checkServiceState(service);
+  return {
+    service,
+    auth: v.auth,
+    identity: {
+      kind: "user",
+      accessKeyId: parsed.accessKeyId,
+      serviceUuid: key.serviceUuid,
+      accountId: key.accountId,
+      username: key.username,
+      userArn: key.userArn,
+      userId: key.userId,
+    },
+  };
+}
+
+interface Progress {
+  /** Set once authenticated: who asked, of which service (for last-use metering of failures). */
+  who: { service: ServiceInfo; identity: S3Identity } | null;
+  /** Set once the operation and its bucket are known. */
+  c: S3Context | null;
+}
+
+async function serve(env: Env, ctx: ExecutionContext, request: Request, url: URL, target: S3Target, requestId: string, out: Progress): Promise<Response> {
+  const { bucket, key } = splitPath(url.pathname, target.hostBucket);
+  const { service, identity, auth } = await authenticate(env, request, url, target);
+  out.who = { service, identity };
+  const op = resolveOperation(request.method, bucket, key, url.searchParams, request.headers);
+  const authorizer = new Authorizer(env, identity, policyContext(request, url, auth));
+  let bucketRow = null;
+  if (bucket !== null && op !== "CreateBucket") {
+    bucketRow = await findBucket(env, service.uuid, bucket);
+    if (!bucketRow) throw noSuchBucket(bucket);
+  }
+  const bucketPolicy = bucketPolicyForEvaluation(bucketRow?.policy ?? null);
+  const c: S3Context = {
+    env,
+    ctx,
+    request,
+    url,
+    requestId,
+    service,
+    identity,
+    auth,
+    authorizer,
+    op,
+    bucket,
+    key,
+    virtualHosted: target.hostBucket !== null,
+    bucketRow,
+    bucketPolicy,
+    usage: {},
+  };
+  out.c = c;
+  // DeleteObjects is decided per key, in its handler.
+  if (op !== "DeleteObjects") {
+    const resource = bucket === null ? ALL_BUCKETS_ARN : key === null ? bucketArn(bucket) : objectArn(bucket, key);
+    const extra = op === "ListObjects" || op === "ListObjectsV2" || op === "ListObjectVersions" ? listContext(url.searchParams) : {};
+    if (!(await authorizer.allowed(OPERATIONS[op].action, resource, bucketPolicy, extra))) throw accessDenied();
+  }
+  return HANDLERS[op](c);
+}
+
+export function errorResponse(err: S3Error, request: Request, url: URL, requestId: string): Response {
+  const headers = new Headers(err.headers);
+  if (request.method === "HEAD") return new Response(null, { status: err.status, headers });
+  headers.set("Content-Type", "application/xml");
+  const body = renderXml(
+    "Error",
+    { Code: err.code, Message: err.message, ...err.details, Resource: url.pathname, RequestId: requestId },
+    null,
+  );
+  return new Response(body, { status: err.status, headers });
+}
+
+function logUnexpected(requestId: string, url: URL, err: unknown): void {
+  const name = err instanceof Error ? err.name : typeof err;
+  const message = err instanceof Error ? err.message : "";
+  console.error(JSON.stringify({ level: "error", dialect: "s3", request_id: requestId, path: url.pathname, name, message }));
+}
+
+/** Serves one S3 request for the target the dispatcher found. */
+export async function handleS3(request: Request, env: Env, ctx: ExecutionContext, target: S3Target): Promise<Response> {
+  const requestId = newRequestId();
+  const url = new URL(request.url);
+  const out: Progress = { who: null, c: null };
+  let res: Response;
+  try {
+    res = await serve(env, ctx, request, url, target, requestId, out);
+  } catch (e) {
+    if (e instanceof S3Error) res = errorResponse(e, request, url, requestId);
+    else {
+      logUnexpected(requestId, url, e);
+      res = errorResponse(new S3Error("InternalError", "We encountered an internal error. Please try again."), request, url, requestId);
+    }
+  }
+  res.headers.set("x-amz-request-id", requestId);
+  res.headers.set("x-amz-id-2", btoa(requestId));
+  res.headers.set("Server", "Stowage");
+  const c = out.c;
+  // Requests that reached a live bucket (or the bucket list) are counted, failed ones included.
+  if (c && (c.bucketRow !== null || c.bucket === null || (c.op === "CreateBucket" && res.ok))) {
+    recordUsage(env, ctx, c.service.uuid, {
+      bucket: c.bucket ?? "",
+      accessKeyId: c.identity.kind === "user" ? c.identity.accessKeyId : null,
+      at: Date.now(),
+      op: OPERATIONS[c.op].cls,
+      ...c.usage,
+    });
+  } else if (out.who?.identity.kind === "user") {
+    // Still a use of the key (last_used_at), counted against no bucket.
+    recordUsage(env, ctx, out.who.service.uuid, { bucket: "", accessKeyId: out.who.identity.accessKeyId, at: Date.now(), op: c ? OPERATIONS[c.op].cls : "other" });
+  }
+  return res;
+}
