@@ -1,4 +1,5 @@
 import { buildApp } from "./app";
+import { maybeServeWebsite } from "./routes/website/serve";
 import { reconcileLifecycles } from "./core/reconcile";
 import { handleS3 } from "./routes/s3";
 import { s3Target } from "./routes/s3/dispatch";
@@ -11,6 +12,9 @@ const app = buildApp();
 export default {
   // S3 requests (by Host or by S3 authentication, design §4) before the control-plane routes.
   async fetch(request, env, ctx) {
+    // Static website hosts first: no S3 or control-plane route is reachable on them.
+    const site = await maybeServeWebsite(request, env, ctx);
+    if (site) return site;
     const target = await s3Target(request, env, new URL(request.url));
     if (target) return handleS3(request, env, ctx, target);
     return app.fetch(request, env, ctx);
