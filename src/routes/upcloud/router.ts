@@ -3,6 +3,7 @@ import type { AppEnv } from "../context";
 import { createRouter } from "../factory";
 import { accountAuth } from "./auth";
 import { registerIam } from "./iam";
+import { registerJobs } from "./jobs";
 import { registerLabels } from "./labels";
 import { registerNetworks } from "./networks";
 import { generalFailure, renderProblem } from "./problem";
@@ -18,6 +19,7 @@ export function upcloudRouter(): UpcloudRouter {
   const app = createRouter(renderProblem, generalFailure);
   app.use("*", accountAuth);
   registerRegions(app);
+  registerJobs(app);
   registerServices(app);
   registerLabels(app);
   registerNetworks(app);

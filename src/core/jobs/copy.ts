@@ -1,0 +1,124 @@
+/**
+ * Copies one object from source to target, streaming (never holding an object in memory):
+ * a GET body piped into a PUT of the same length, or — above MULTIPART_THRESHOLD — ranged GETs
+ * (bound to the source ETag) piped into UploadPart calls, a few at a time, then
+ * CompleteMultipartUpload. Content-Type, the other content headers, Expires and x-amz-meta-* go
+ * along.
+ *
+ * Idempotent: a HEAD of the target first; an object already there with the same size and ETag —
+ * or, when the ETags cannot match (multipart copies, sources whose ETag is no MD5), with the
+ * ETags the copy ledger recorded for it — is skipped. So redeliveries and reruns never copy twice,
+ * and a changed object is never mistaken for a copied one.
+ */
+import type { ListedObject, S3Client } from "./s3client";
+import { addressableKey, keptMetadata, normEtag, S3CallError } from "./s3client";
+
+export const MiB = 1024 * 1024;
+/** Objects above this size are copied in parts. */
+export const MULTIPART_THRESHOLD = 8 * MiB;
+/** At least this part size; larger when 10,000 parts would not cover the object. */
+export const MIN_PART_SIZE = 8 * MiB;
+export const PART_CONCURRENCY = 4;
+/** Attempts per object when the failure is transient (network, 5xx, throttling). */
+export const OBJECT_ATTEMPTS = 3;
+
+export type CopyOutcome =
+  | { kind: "copied"; bytes: number; ledger: { sourceEtag: string; size: number; targetEtag: string } | null }
+  | { kind: "skipped"; bytes: number }
+  | { kind: "failed"; bytes: number; stage: "read" | "write"; error: string };
+
+export interface CopyContext {
+  source: S3Client;
+  target: S3Client;
+  sourceBucket: string;
+  targetBucket: string;
+  /** The copy ledger's record for a target key, when one exists. */
+  ledger: (key: string) => Promise<{ sourceEtag: string; size: number; targetEtag: string } | null>;
+  /** Waits between attempts (injectable so tests never sleep). */
+  pause?: (ms: number) => Promise<void>;
+}
+
+export function partSize(size: number): number {
+  const min = Math.ceil(size / 10_000 / MiB) * MiB;
+  return Math.max(MIN_PART_SIZE, min);
+}
+
+async function alreadyCopied(c: CopyContext, o: ListedObject): Promise<boolean> {
+  const head = await c.target.headObject(c.targetBucket, o.key);
+  if (!head || head.size !== o.size) return false;
+  if (o.etag && head.etag === o.etag) return true;
+  const rec = await c.ledger(o.key);
+  return rec !== null && rec.sourceEtag === o.etag && rec.size === o.size && rec.targetEtag === head.etag;
+}
+
+const emptyBody = () => new ReadableStream({ start: (ctl) => ctl.close() });
+
+async function copySingle(c: CopyContext, key: string): Promise<CopyOutcome> {
+  const res = await c.source.getObject(c.sourceBucket, key);
+  const length = Number(res.headers.get("content-length") ?? NaN);
+  if (!Number.isSafeInteger(length) || length < 0) {
+    await res.body?.cancel();
+    throw new S3CallError("GetObject", res.status, "MissingContentLength", "the source sent no Content-Length", null, "source");
+  }
+  const sourceEtag = normEtag(res.headers.get("etag"));
+  const targetEtag = await c.target.putObject(c.targetBucket, key, res.body ?? emptyBody(), length, keptMetadata(res.headers));
+  return { kind: "copied", bytes: length, ledger: targetEtag !== sourceEtag ? { sourceEtag, size: length, targetEtag } : null };
+}
+
+async function copyMultipart(c: CopyContext, key: string): Promise<CopyOutcome> {
+  const head = await c.source.headObject(c.sourceBucket, key);
+  if (!head) throw new S3CallError("HeadObject", 404, "NoSuchKey", "the object disappeared from the source", null, "source");
+  const size = head.size;
+  const step = partSize(size);
+  const count = Math.max(1, Math.ceil(size / step));
+  const uploadId = await c.target.createMultipartUpload(c.targetBucket, key, head.metadata);
+  try {
+    const etags: string[] = new Array(count);
+    let next = 0;
+    const worker = async () => {
+      while (next < count) {
+        const i = next++;
+        const offset = i * step;
+        const length = Math.min(step, size - offset);
+        const res = await c.source.getObject(c.sourceBucket, key, { range: { offset, length }, ...(head.etag ? { ifMatch: head.etag } : {}) });
+        if (res.status !== 206 && !(res.status === 200 && count === 1)) {
+          await res.body?.cancel();
+          throw new S3CallError("GetObject", res.status, "RangeNotHonoured", "the source ignored a Range request", null, "source");
+        }
+        etags[i] = await c.target.uploadPart(c.targetBucket, key, uploadId, i + 1, res.body ?? emptyBody(), length);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PART_CONCURRENCY, count) }, worker));
+    const targetEtag = await c.target.completeMultipartUpload(c.targetBucket, key, uploadId, etags);
+    return { kind: "copied", bytes: size, ledger: targetEtag !== head.etag ? { sourceEtag: head.etag, size, targetEtag } : null };
+  } catch (e) {
+    await c.target.abortMultipartUpload(c.targetBucket, key, uploadId);
+    throw e;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Copies (or skips) one listed object; failures come back as outcomes, never as exceptions. */
+export async function copyObject(c: CopyContext, o: ListedObject): Promise<CopyOutcome> {
+  if (!addressableKey(o.key)) {
+    return { kind: "failed", bytes: o.size, stage: "read", error: "keys with '.' or '..' path segments cannot be addressed in an S3 URL" };
+  }
+  const pause = c.pause ?? sleep;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (await alreadyCopied(c, o)) return { kind: "skipped", bytes: o.size };
+      return o.size > MULTIPART_THRESHOLD ? await copyMultipart(c, o.key) : await copySingle(c, o.key);
+    } catch (e) {
+      const err = e instanceof S3CallError ? e : null;
+      // Anything that is not an S3 answer (a stream or runtime failure) is retried like a transient one.
+      if ((!err || err.transient) && attempt < OBJECT_ATTEMPTS) {
+        await pause(250 * 4 ** (attempt - 1));
+        continue;
+      }
+      if (err) return { kind: "failed", bytes: o.size, stage: err.side === "source" ? "read" : "write", error: err.message };
+      console.error(JSON.stringify({ level: "error", event: "job.copy.unexpected", name: e instanceof Error ? e.name : typeof e, message: e instanceof Error ? e.message.slice(0, 200) : "" }));
+      return { kind: "failed", bytes: o.size, stage: "write", error: "internal error while copying" };
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Where a job's S3 request goes. A request for one of THIS deployment's service endpoint hosts is
+ * served in-process by the S3 data plane (a Worker cannot reliably fetch its own hostname, and tests
+ * and `wrangler dev` have no DNS for `<label>.<BASE_DOMAIN>`); anything else goes out with fetch.
+ */
+import { config } from "../../config";
+import { handleS3 } from "../../routes/s3";
+import { parseEndpointHost, s3Target, serviceByLabel } from "../../routes/s3/dispatch";
+
+/** Sends one signed S3 request and answers its response. */
+export type Transport = (request: Request) => Promise<Response>;
+
+/** The service behind an endpoint host of this deployment, or null for any other host. */
+export async function localService(env: Env, url: URL): Promise<{ uuid: string; accountId: string; region: string } | null> {
+  const endpoint = parseEndpointHost(url.hostname, config(env).BASE_DOMAIN);
+  if (!endpoint || endpoint.kind !== "api" || endpoint.bucket !== null) return null;
+  const service = await serviceByLabel(env, endpoint.label);
+  return service ? { uuid: service.uuid, accountId: service.accountId, region: service.region } : null;
+}
+
+/**
+ * A transport for one queue message. In-process requests report usage through `waitUntil`; those
+ * promises are kept and settled by `drain()` before the message is acknowledged.
+ */
+export function transport(env: Env): { send: Transport; drain: () => Promise<void> } {
+  const pending: Promise<unknown>[] = [];
+  const ctx: ExecutionContext = {
+    waitUntil: (p: Promise<unknown>) => void pending.push(p),
+    passThroughOnException: () => {},
+    props: {},
+  } as ExecutionContext;
+  const send: Transport = async (request) => {
+    const url = new URL(request.url);
+    if (await localService(env, url)) {
+      const target = await s3Target(request, env, url);
+      if (target) return handleS3(request, env, ctx, target);
+    }
+    return fetch(request);
+  };
+  const drain = async () => {
+    while (pending.length) await Promise.allSettled(pending.splice(0));
+  };
+  return { send, drain };
+}
