@@ -22,8 +22,14 @@ export const PART_CONCURRENCY = 4;
 /** Attempts per object when the failure is transient (network, 5xx, throttling). */
 export const OBJECT_ATTEMPTS = 3;
 
+export interface LedgerRecord {
+  sourceEtag: string;
+  size: number;
+  targetEtag: string;
+}
+
 export type CopyOutcome =
-  | { kind: "copied"; bytes: number; ledger: { sourceEtag: string; size: number; targetEtag: string } | null }
+  | { kind: "copied"; bytes: number; ledger: LedgerRecord | null }
   | { kind: "skipped"; bytes: number }
   | { kind: "failed"; bytes: number; stage: "read" | "write"; error: string };
 
@@ -33,7 +39,9 @@ export interface CopyContext {
   sourceBucket: string;
   targetBucket: string;
   /** The copy ledger's record for a target key, when one exists. */
-  ledger: (key: string) => Promise<{ sourceEtag: string; size: number; targetEtag: string } | null>;
+  ledger: (key: string) => Promise<LedgerRecord | null>;
+  /** Records a copy whose target ETag differs from the source's, at once (not with the batch). */
+  remember: (key: string, rec: LedgerRecord) => Promise<void>;
   /** Waits between attempts (injectable so tests never sleep). */
   pause?: (ms: number) => Promise<void>;
 }
@@ -108,7 +116,10 @@ export async function copyObject(c: CopyContext, o: ListedObject): Promise<CopyO
   for (let attempt = 1; ; attempt++) {
     try {
       if (await alreadyCopied(c, o)) return { kind: "skipped", bytes: o.size };
-      return o.size > MULTIPART_THRESHOLD ? await copyMultipart(c, o.key) : await copySingle(c, o.key);
+      const done = o.size > MULTIPART_THRESHOLD ? await copyMultipart(c, o.key) : await copySingle(c, o.key);
+      // Recorded before the batch commits, so a redelivery after a crash still recognises the copy.
+      if (done.kind === "copied" && done.ledger) await c.remember(o.key, done.ledger);
+      return done;
     } catch (e) {
       const err = e instanceof S3CallError ? e : null;
       // Anything that is not an S3 answer (a stream or runtime failure) is retried like a transient one.

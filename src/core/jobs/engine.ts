@@ -10,7 +10,7 @@ import { config } from "../../config";
 import { decryptSecret } from "../../lib/crypto";
 import { db as getDb } from "../../storage/db";
 import { bucketNameProblem } from "../s3/rules";
-import { copyObject, type CopyOutcome } from "./copy";
+import { copyObject, type CopyOutcome, type LedgerRecord } from "./copy";
 import { S3CallError, S3Client, addressableKey, type ListedObject, type Side } from "./s3client";
 import { JobSpecSchema, type EndpointSpec, type JobSpec } from "./spec";
 import {
@@ -21,6 +21,7 @@ import {
   ledgerEntry,
   loadJob,
   openChildren,
+  rememberCopy,
   transition,
   type JobRow,
   type NewFailure,
@@ -31,13 +32,19 @@ import { localService, transport, type Transport } from "./transport";
 
 // ---------------------------------------------------------------- tuning
 
-/** Keys per listing page (S3's maximum). */
-export const LIST_PAGE = 1000;
-/** A copy batch holds at most this many objects and bytes (big objects get batches of their own). */
-export const BATCH_OBJECTS = 100;
-export const BATCH_BYTES = 256 * 1024 * 1024;
-/** Objects of one batch copied at once. */
-export const COPY_CONCURRENCY = 8;
+/**
+ * Sizes of the work units. A plain object so tests can shrink pages and batches to exercise
+ * paging with a handful of objects; nothing else changes it.
+ */
+export const tuning = {
+  /** Keys per listing page (S3's maximum). */
+  listPage: 1000,
+  /** A copy batch holds at most this many objects and bytes (big objects get batches of their own). */
+  batchObjects: 100,
+  batchBytes: 256 * 1024 * 1024,
+  /** Objects of one batch copied at once. */
+  copyConcurrency: 8,
+};
 /** Deliveries of a configure or listing step that failed transiently, before the job gives up on it. */
 export const STEP_ATTEMPTS = 5;
 const stepDelaySeconds = (attempt: number) => Math.min(600, 10 * 2 ** Math.max(0, attempt - 1));
@@ -202,13 +209,13 @@ export async function runConfigure(msg: z.infer<typeof ConfigureMessage>, env: E
 
 // ---------------------------------------------------------------- list
 
-/** Splits a page into batches of at most BATCH_OBJECTS objects and BATCH_BYTES bytes. */
+/** Splits a page into batches of at most tuning.batchObjects objects and tuning.batchBytes bytes. */
 export function batches(objects: ListedObject[]): ListedObject[][] {
   const out: ListedObject[][] = [];
   let cur: ListedObject[] = [];
   let bytes = 0;
   for (const o of objects) {
-    if (cur.length && (cur.length >= BATCH_OBJECTS || bytes + o.size > BATCH_BYTES)) {
+    if (cur.length && (cur.length >= tuning.batchObjects || bytes + o.size > tuning.batchBytes)) {
       out.push(cur);
       cur = [];
       bytes = 0;
@@ -224,13 +231,13 @@ async function listStep(env: Env, job: JobRow, p: ListPayload, send: Transport):
   const { spec, source } = await clients(env, job, send);
   let page: { objects: ListedObject[]; next: string | null };
   try {
-    page = await source.listObjects(p.sb, p.token, LIST_PAGE, spec.source.prefix);
+    page = await source.listObjects(p.sb, p.token, tuning.listPage, spec.source.prefix);
   } catch (e) {
     if (!(e instanceof S3CallError)) throw e;
     if (e.transient && p.attempt < STEP_ATTEMPTS) {
       return { children: [{ taskId: `l:${p.bi}:${p.page}:a${p.attempt + 1}`, kind: "list", payload: { ...p, attempt: p.attempt + 1 } }] };
     }
-    const after = p.page ? ` after ${p.page * LIST_PAGE} keys` : "";
+    const after = p.page ? ` after ${p.page} page(s)` : "";
     return { failures: [bucketFailure(p.sb, p.tb, "list", `listing stopped${after}: ${e.message}`)] };
   }
   const failures: NewFailure[] = [];
@@ -300,17 +307,19 @@ async function copyStep(env: Env, job: JobRow, p: CopyPayload, send: Transport):
     sourceBucket: p.sb,
     targetBucket: p.tb,
     ledger: async (key: string) => (serviceUuid ? await ledgerEntry(d, serviceUuid, p.tb, key) : null),
+    remember: async (key: string, rec: LedgerRecord) => {
+      if (serviceUuid) await rememberCopy(d, { targetServiceUuid: serviceUuid, bucket: p.tb, key, ...rec });
+    },
   };
   const objects = p.objects.map((o) => ({ key: o.k, size: o.s, etag: o.e }));
-  const outcomes: CopyOutcome[] = await pool(objects, COPY_CONCURRENCY, (o) => copyObject(ctx, o));
-  const r: Required<TaskResult> = { counts: {}, children: [], failures: [], ledger: [] };
+  const outcomes: CopyOutcome[] = await pool(objects, tuning.copyConcurrency, (o) => copyObject(ctx, o));
+  const r: Required<TaskResult> = { counts: {}, children: [], failures: [] };
   const c = r.counts;
   outcomes.forEach((out, i) => {
     const o = objects[i]!;
     if (out.kind === "copied") {
       c.objectsCopied = (c.objectsCopied ?? 0) + 1;
       c.bytesCopied = (c.bytesCopied ?? 0) + out.bytes;
-      if (out.ledger && serviceUuid) r.ledger.push({ targetServiceUuid: serviceUuid, bucket: p.tb, key: o.key, ...out.ledger });
     } else if (out.kind === "skipped") {
       c.objectsSkipped = (c.objectsSkipped ?? 0) + 1;
       c.bytesSkipped = (c.bytesSkipped ?? 0) + out.bytes;

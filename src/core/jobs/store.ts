@@ -2,7 +2,7 @@
  * D1 access for jobs. Every change of progress is one transaction (a D1 batch) that
  *   1. adds the task's counts to the job (`x = x + ?`), only while the task is still undone,
  *   2. inserts the task's children, only while the task is still undone,
- *   3. records failures and copy-ledger entries (idempotent upserts),
+ *   3. records failures (idempotent upserts),
  *   4. marks the task done,
  *   5. completes the job when it is running and no task is left undone.
  * So a redelivered task counts once, concurrent tasks never lose counts, and exactly one
@@ -44,7 +44,6 @@ export interface TaskResult {
   counts?: Counts;
   children?: NewTask[];
   failures?: NewFailure[];
-  ledger?: Omit<LedgerRow, "copiedAt">[];
 }
 
 export async function insertJob(d: Db, row: typeof jobs.$inferInsert): Promise<void> {
@@ -173,23 +172,29 @@ function childInserts(env: Env, d: Db, jobUuid: string, parentId: string, guard:
   );
 }
 
-function sideRecords(env: Env, d: Db, jobUuid: string, r: TaskResult, now: string): Statement[] {
-  const failures = (r.failures ?? []).map((f) =>
-    d
-      .insert(jobFailures)
-      .values({ ...f, jobUuid, at: now })
-      .onConflictDoUpdate({ target: [jobFailures.jobUuid, jobFailures.sourceBucket, jobFailures.key], set: { stage: f.stage, error: f.error, size: f.size, at: now } }),
+function failureRecords(env: Env, d: Db, jobUuid: string, r: TaskResult, now: string): Statement[] {
+  return (r.failures ?? []).map((f) =>
+    prepare(
+      env,
+      d,
+      d
+        .insert(jobFailures)
+        .values({ ...f, jobUuid, at: now })
+        .onConflictDoUpdate({ target: [jobFailures.jobUuid, jobFailures.sourceBucket, jobFailures.key], set: { stage: f.stage, error: f.error, size: f.size, at: now } }),
+    ),
   );
-  const ledger = (r.ledger ?? []).map((l) =>
-    d
-      .insert(jobCopyLedger)
-      .values({ ...l, copiedAt: now })
-      .onConflictDoUpdate({
-        target: [jobCopyLedger.targetServiceUuid, jobCopyLedger.bucket, jobCopyLedger.key],
-        set: { sourceEtag: l.sourceEtag, size: l.size, targetEtag: l.targetEtag, copiedAt: now },
-      }),
-  );
-  return [...failures, ...ledger].map((q) => prepare(env, d, q));
+}
+
+/** Records a copy the ETags alone cannot recognise later (an upsert: it describes the target as it now is). */
+export async function rememberCopy(d: Db, l: Omit<LedgerRow, "copiedAt">): Promise<void> {
+  const now = isoMicro();
+  await d
+    .insert(jobCopyLedger)
+    .values({ ...l, copiedAt: now })
+    .onConflictDoUpdate({
+      target: [jobCopyLedger.targetServiceUuid, jobCopyLedger.bucket, jobCopyLedger.key],
+      set: { sourceEtag: l.sourceEtag, size: l.size, targetEtag: l.targetEtag, copiedAt: now },
+    });
 }
 
 /** Commits a task's outcome once (see the file comment); false when it had been committed before. */
@@ -200,7 +205,7 @@ export async function commitTask(env: Env, jobUuid: string, taskId: string, r: T
   const [counted] = await env.DB.batch([
     prepare(env, d, sql`UPDATE jobs SET ${increments(r.counts ?? {})} WHERE uuid = ${jobUuid} AND ${guard}`),
     ...childInserts(env, d, jobUuid, taskId, guard, r.children ?? [], now),
-    ...sideRecords(env, d, jobUuid, r, now),
+    ...failureRecords(env, d, jobUuid, r, now),
     prepare(env, d, d.update(jobTasks).set({ done: true }).where(and(eq(jobTasks.jobUuid, jobUuid), eq(jobTasks.taskId, taskId)))),
     prepare(env, d, finalize(jobUuid, now)),
   ]);
@@ -218,7 +223,7 @@ export async function commitConfigure(env: Env, jobUuid: string, r: TaskResult):
   const guard = sql`EXISTS (SELECT 1 FROM jobs WHERE uuid = ${jobUuid} AND operational_state = 'configuring')`;
   const results = await env.DB.batch([
     ...childInserts(env, d, jobUuid, CONFIGURE, guard, r.children ?? [], now),
-    ...sideRecords(env, d, jobUuid, r, now),
+    ...failureRecords(env, d, jobUuid, r, now),
     prepare(env, d, d.update(jobs).set({ operationalState: "running", startedAt: now, updatedAt: now }).where(and(eq(jobs.uuid, jobUuid), eq(jobs.operationalState, "configuring")))),
     prepare(env, d, finalize(jobUuid, now)),
   ]);
