@@ -34,6 +34,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/1.3/object-storage-2/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List jobs
+         * @description Jobs copy S3-compatible object storages into the account's object storage services. Newest first.
+         */
+        get: operations["listJobs"];
+        put?: never;
+        /**
+         * Create job
+         * @description Starts a copy in the background: configuring checks both endpoints' credentials (wrong ones fail the job with a clear error), then the source is listed and copied. Objects already at the target with the same size and content are skipped, so a job can be rerun safely.
+         */
+        post: operations["createJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/1.3/object-storage-2/jobs/{job_uuid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get job details
+         * @description Progress is visible while the job runs: `output.bytes` and `output.total_bytes` grow batch by batch.
+         */
+        get: operations["getJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/1.3/object-storage-2/jobs/{job_uuid}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel job
+         * @description Takes effect before the job's next batch; objects being copied at that moment finish. 400 when the job has already finished.
+         */
+        post: operations["cancelJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/1.3/object-storage-2": {
         parameters: {
             query?: never;
@@ -798,6 +862,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/1.3/object-storage-2/{service_uuid}/domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List domains
+         * @description Every host name of the service: public and private endpoints, the primary static domain (type public) and custom domains.
+         */
+        get: operations["listServiceDomains"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/1.3/object-storage-2/{service_uuid}/custom-domains": {
         parameters: {
             query?: never;
@@ -982,6 +1066,106 @@ export interface components {
                 name: string;
                 reason: string;
             }[];
+        };
+        Job: {
+            /** @example 2024-08-27T13:05:26.382642Z */
+            created_at: string;
+            input: {
+                source: components["schemas"]["JobEndpoint"];
+                target: components["schemas"]["JobEndpoint"];
+                /** @enum {string} */
+                type: "copy";
+            };
+            /**
+             * @description pending → configuring → running → completed | failed | canceled
+             * @enum {string}
+             */
+            operational_state: "pending" | "configuring" | "running" | "completed" | "failed" | "canceled";
+            output: {
+                /**
+                 * @description Bytes done: copied, or already at the target and skipped.
+                 * @example 209715200
+                 */
+                bytes: number;
+                /** @description Why the job failed, or which objects could not be copied; empty when none. */
+                error: string;
+                /**
+                 * @description Bytes found by listing the source (grows while listing runs).
+                 * @example 209715200
+                 */
+                total_bytes: number;
+                /**
+                 * @description Seconds since copying started (until the job finished).
+                 * @example 2.278
+                 */
+                transfer_time: string;
+            };
+            /** @example 2024-08-27T13:06:46.386309Z */
+            updated_at: string;
+            /** @example 12f73f4d-e6ed-4ac0-b9b5-2b40ca3b2de2 */
+            uuid: string;
+        };
+        /**
+         * @example {
+         *       "access_key_id": "source-access-key-id",
+         *       "bucket": "source-bucket",
+         *       "endpoint_url": "https://example.source.com"
+         *     }
+         */
+        JobEndpoint: {
+            access_key_id: string;
+            bucket?: string;
+            endpoint_url: string;
+        };
+        JobCreate: {
+            /** @enum {string} */
+            type: "copy";
+            source: components["schemas"]["JobSource"];
+            target: components["schemas"]["JobTarget"];
+        };
+        JobSource: {
+            /**
+             * @description Source storage access key id.
+             * @example source-access-key-id
+             */
+            access_key_id: string;
+            /**
+             * @description Source storage secret key. Stored encrypted; never returned.
+             * @example source-secret-key
+             */
+            secret_access_key: string;
+            /**
+             * @description Endpoint URL of any S3-compatible object storage.
+             * @example https://example.source.com
+             */
+            endpoint_url: string;
+            /**
+             * @description Copy this bucket only; empty or missing copies every bucket of the storage.
+             * @example source-bucket
+             */
+            bucket?: string;
+        };
+        JobTarget: {
+            /**
+             * @description Target storage access key id.
+             * @example target-access-key-id
+             */
+            access_key_id: string;
+            /**
+             * @description Target storage secret key. Stored encrypted; never returned.
+             * @example target-secret-key
+             */
+            secret_access_key: string;
+            /**
+             * @description Endpoint URL of one of your object storage services: http(s)://<label>.<domain> (its public or private endpoint).
+             * @example https://7mf5k.upcloudobjects.com
+             */
+            endpoint_url: string;
+            /**
+             * @description Bucket to copy into (created when missing); defaults to the source bucket's name. Only together with source.bucket.
+             * @example target-bucket
+             */
+            bucket?: string;
         };
         Service: {
             uuid: string;
@@ -1315,6 +1499,17 @@ export interface components {
              */
             resource_policy?: string;
         };
+        ServiceDomains: {
+            domains: components["schemas"]["ServiceDomain"][];
+        };
+        ServiceDomain: {
+            domain: string;
+            /** @enum {string} */
+            type: "public" | "private" | "custom";
+            /** @description Receives traffic now: service started, its network attached, custom domains DNS-verified. */
+            active: boolean;
+            static_website_configured: boolean;
+        };
         /**
          * @example {
          *       "domain_name": "static.example.com",
@@ -1571,6 +1766,310 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Region"];
+                };
+            };
+            /** @description Validation error (INVALID_REQUEST) or a state that forbids the operation (SERVICE_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or bad credentials (AUTHENTICATION_FAILED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account is disabled (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Resource not found (RESOURCE_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Name or key already taken (CONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (GENERAL_FAILURE) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Jobs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"][];
+                };
+            };
+            /** @description Validation error (INVALID_REQUEST) or a state that forbids the operation (SERVICE_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or bad credentials (AUTHENTICATION_FAILED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account is disabled (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Resource not found (RESOURCE_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Name or key already taken (CONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (GENERAL_FAILURE) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobCreate"];
+            };
+        };
+        responses: {
+            /** @description Created; operational_state starts at pending */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Validation error (INVALID_REQUEST) or a state that forbids the operation (SERVICE_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or bad credentials (AUTHENTICATION_FAILED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account is disabled (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Resource not found (RESOURCE_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Name or key already taken (CONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (GENERAL_FAILURE) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Validation error (INVALID_REQUEST) or a state that forbids the operation (SERVICE_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or bad credentials (AUTHENTICATION_FAILED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account is disabled (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Resource not found (RESOURCE_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Name or key already taken (CONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (GENERAL_FAILURE) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The canceled job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
                 };
             };
             /** @description Validation error (INVALID_REQUEST) or a state that forbids the operation (SERVICE_ERROR) */
@@ -7564,6 +8063,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PolicySimulationResult"];
+                };
+            };
+            /** @description Validation error (INVALID_REQUEST) or a state that forbids the operation (SERVICE_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or bad credentials (AUTHENTICATION_FAILED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account is disabled (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Resource not found (RESOURCE_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Name or key already taken (CONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (GENERAL_FAILURE) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listServiceDomains: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Domains */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceDomains"];
                 };
             };
             /** @description Validation error (INVALID_REQUEST) or a state that forbids the operation (SERVICE_ERROR) */

@@ -230,6 +230,34 @@ describe("custom domains", () => {
     expect((await t.api("POST", `/${s2.uuid}/custom-domains`, { domain_name: name, type: "public" })).status).toBe(201);
   });
 
+  it("lists every host name of the service with its state (GET /domains)", async () => {
+    const t = await newTenant();
+    const s = await newService(t, { networks: [publicNet, privateNet()] });
+    const label = s.endpoints[0].domain_name.split(".")[0];
+    const web = domain("www");
+    const bad = domain("unverified");
+    await t.api("POST", `/${s.uuid}/custom-domains`, { domain_name: web, type: "public", mode: "static-website" });
+    await t.api("POST", `/${s.uuid}/custom-domains`, { domain_name: bad, type: "public" });
+    await t.api("POST", `/${s.uuid}/static-websites`, { domain_name: web, bucket_name: "site" });
+    const r = await t.api("GET", `/${s.uuid}/domains`);
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({
+      domains: [
+        { domain: `${label}.localhost`, type: "public", active: true, static_website_configured: false },
+        { domain: `${label}-private.localhost`, type: "private", active: true, static_website_configured: false },
+        { domain: `${label}-static.localhost`, type: "public", active: true, static_website_configured: false },
+        { domain: web, type: "custom", active: true, static_website_configured: true },
+        { domain: bad, type: "custom", active: false, static_website_configured: false },
+      ],
+    });
+    await t.api("PATCH", `/${s.uuid}`, { configured_status: "stopped" });
+    const stopped = (await t.api("GET", `/${s.uuid}/domains`)).json.domains;
+    expect(stopped.map((d: { active: boolean }) => d.active)).toEqual([false, false, false, false, false]);
+    const other = await newTenant();
+    expectProblem(await other.api("GET", `/${s.uuid}/domains`), 404, "RESOURCE_NOT_FOUND");
+    expectProblem(await call("GET", `/1.3/object-storage-2/${s.uuid}/domains`), 401, "AUTHENTICATION_FAILED");
+  });
+
   it("isolates tenants and requires authentication", async () => {
     const t = await newTenant();
     const other = await newTenant();

@@ -7,7 +7,7 @@ import { customDomains, staticWebsites } from "../../schema/website.tables";
 import { serviceNetworks, services } from "../../schema/tables";
 import { type Db, db as getDb, isUniqueViolation } from "../../storage/db";
 import { CoreError, conflict, invalid, notFound } from "../errors";
-import { assertMutable, findService, type ServiceRow, serviceDomains } from "../services";
+import { assertMutable, findService, getServiceParts, type ServiceRow, serviceDomains } from "../services";
 import { domainVerifier, type Verification } from "./dns";
 import { forgetHost } from "./site";
 import { insertWhere } from "./sql";
@@ -217,4 +217,34 @@ export async function serviceForCustomApiDomain(env: Env, host: string): Promise
   const best = rows.sort((a, b) => b.domainName.length - a.domainName.length)[0];
   if (!best) return null;
   return { serviceUuid: best.serviceUuid, bucket: best.domainName === name ? null : name.slice(0, -(best.domainName.length + 1)) };
+}
+
+export interface DomainStatus {
+  domain: string;
+  type: "public" | "private" | "custom";
+  active: boolean;
+  static_website_configured: boolean;
+}
+
+/**
+ * Every host name of a service (`GET /{uuid}/domains`): its endpoints, its primary static domain
+ * and its custom domains. Active = it receives traffic now (service started, the network it rides
+ * on attached, custom domains verified).
+ */
+export async function listServiceDomains(env: Env, accountId: string, uuid: string): Promise<DomainStatus[]> {
+  const d = getDb(env);
+  const svc = await findService(d, accountId, uuid);
+  const parts = await getServiceParts(d, uuid);
+  const dom = serviceDomains(env, svc);
+  const live = svc.configuredStatus === "started" && svc.deletingSince === null;
+  const pub = parts.networks.some((n) => n.type === "public");
+  const priv = parts.networks.some((n) => n.type === "private");
+  const configured = new Set(parts.staticWebsites.map((w) => w.domainName));
+  const out: DomainStatus[] = [];
+  const add = (domain: string, type: DomainStatus["type"], active: boolean) => out.push({ domain, type, active, static_website_configured: configured.has(domain) });
+  if (pub) add(dom.public, "public", live);
+  if (priv) add(dom.private, "private", live);
+  if (pub) add(dom.static, "public", live);
+  for (const cd of [...parts.customDomains].sort(byCreation)) add(cd.domainName, "custom", live && pub && cd.verification === "verified");
+  return out;
 }

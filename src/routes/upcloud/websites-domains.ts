@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { attachCustomDomain, deleteCustomDomain, getCustomDomain, listCustomDomains, modifyCustomDomain } from "../../core/websites/domains";
+import { attachCustomDomain, deleteCustomDomain, getCustomDomain, listCustomDomains, listServiceDomains, modifyCustomDomain } from "../../core/websites/domains";
 import { CustomDomainCreateSchema, CustomDomainModifySchema, CustomDomainSchema } from "../../schema/website";
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "./common";
 import type { UpcloudRouter } from "./router";
@@ -48,7 +48,28 @@ const remove = createRoute({
   responses: { 204: noContent, ...errorResponses },
 });
 
+const DomainStatusSchema = z
+  .object({
+    domain: z.string(),
+    type: z.enum(["public", "private", "custom"]),
+    active: z.boolean().openapi({ description: "Receives traffic now: service started, its network attached, custom domains DNS-verified." }),
+    static_website_configured: z.boolean(),
+  })
+  .openapi("ServiceDomain");
+const listDomains = createRoute({
+  method: "get",
+  path: "/{service_uuid}/domains",
+  operationId: "listServiceDomains",
+  tags,
+  summary: "List domains",
+  description: "Every host name of the service: public and private endpoints, the primary static domain (type public) and custom domains.",
+  security,
+  request: { params: ServiceUuidParam },
+  responses: { 200: json(z.object({ domains: z.array(DomainStatusSchema) }).openapi("ServiceDomains"), "Domains"), ...errorResponses },
+});
+
 export function registerCustomDomains(app: UpcloudRouter) {
+  app.openapi(listDomains, async (c) => c.json({ domains: await listServiceDomains(c.env, c.get("account").id, c.req.valid("param").service_uuid) }, 200));
   app.openapi(list, async (c) => c.json(await listCustomDomains(c.env, c.get("account").id, c.req.valid("param").service_uuid), 200));
   app.openapi(attach, async (c) => c.json(await attachCustomDomain(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json")), 201));
   app.openapi(get, async (c) => {
