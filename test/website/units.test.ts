@@ -1,7 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { dohVerifier, domainVerifier, staticVerifier, type FetchFn } from "../../src/core/websites/dns";
-import { serviceForCustomApiDomain } from "../../src/core/websites/domains";
+import { reverifyCustomDomains, serviceForCustomApiDomain } from "../../src/core/websites/domains";
+import { customDomains } from "../../src/schema/website.tables";
+import { db } from "../../src/storage/db";
+import { eq } from "drizzle-orm";
 import { classifyHost } from "../../src/core/websites/site";
 import { hostNameProblem } from "../../src/schema/website";
 import { guessContentType, parseRange, preconditionStatus, rangeBounds, satisfiable } from "../../src/routes/website/http";
@@ -193,5 +196,26 @@ describe("api-mode custom domains for the S3 dispatch", () => {
     expect(await serviceForCustomApiDomain(env, api)).toBeNull();
     await t.api("PATCH", `/${s.uuid}`, { configured_status: "started", networks: [privateNet()] });
     expect(await serviceForCustomApiDomain(env, api)).toBeNull();
+  });
+});
+
+describe("re-verification (for the lifecycle's setup-dns step)", () => {
+  it("checks every domain of a service again and records the result", async () => {
+    const t = await newTenant();
+    const s = await newService(t);
+    const good = `www.${unique("d").toLowerCase()}.example.com`;
+    const bad = `unverified.${unique("d").toLowerCase()}.example.com`;
+    await t.api("POST", `/${s.uuid}/custom-domains`, { domain_name: good, type: "public" });
+    await t.api("POST", `/${s.uuid}/custom-domains`, { domain_name: bad, type: "public" });
+    // As if DNS had been broken for `good` at the last check.
+    await db(env).update(customDomains).set({ verification: "failed", verificationDetail: "stale" }).where(eq(customDomains.domainName, good));
+    expect((await t.api("GET", `/${s.uuid}`)).json.state_messages[0].message).toContain(good);
+    await reverifyCustomDomains(env, s.uuid);
+    const rows = await db(env).select().from(customDomains).where(eq(customDomains.serviceUuid, s.uuid)).all();
+    expect(Object.fromEntries(rows.map((r) => [r.domainName, r.verification]))).toEqual({ [good]: "verified", [bad]: "failed" });
+    const msg = (await t.api("GET", `/${s.uuid}`)).json.state_messages[0].message;
+    expect(msg).toContain(bad);
+    expect(msg).not.toContain(good);
+    await reverifyCustomDomains(env, "12000000-0000-0000-0000-000000000000");
   });
 });
