@@ -1,0 +1,185 @@
+#!/usr/bin/env node
+// `npm run bench:jobs`: migration job vs `rclone copy` on the same dataset, against a running
+// `npm run dev` (PORT, default 8787). Seeds 2,000 × 4 KiB and 4 × 64 MiB objects into a source
+// service, then times
+//   1. a job (POST /1.3/object-storage-2/jobs) copying them into a bucket of a target service,
+//      from creation until GET shows it completed;
+//   2. `rclone copy` between the same two services into another bucket of the target service
+//      (rclone talks path-style to the shared host, where S3 requests find their service from the
+//      access key: *.localhost does not resolve for Go programs on every system);
+// checks both copies (object count and bytes), and prints objects/s, MB/s and the ratios as JSON.
+// rclone comes from the Debian package `rclone`; when it is missing and cannot be installed, its
+// half is skipped with a message.
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { AwsClient } from "aws4fetch";
+
+const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
+const PORT = Number(process.env.PORT ?? 8787);
+const ORIGIN = `http://127.0.0.1:${PORT}`;
+const BASE = "/1.3/object-storage-2";
+const SMALL = { count: Number(process.env.BENCH_SMALL ?? 2000), size: 4 * 1024 };
+const LARGE = { count: Number(process.env.BENCH_LARGE ?? 4), size: 64 * 1024 * 1024 };
+const log = (...a) => console.error("[bench-jobs]", ...a);
+
+function adminToken() {
+  const file = path.join(root, ".dev.vars");
+  if (!existsSync(file)) throw new Error("no .dev.vars: start `npm run dev` first");
+  const m = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(file, "utf8"));
+  if (!m) throw new Error("ADMIN_TOKEN missing from .dev.vars");
+  return m[1].trim();
+}
+
+async function api(method, url, token, body) {
+  const res = await fetch(`${ORIGIN}${url}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  const json = text ? JSON.parse(text) : undefined;
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
+  return json;
+}
+
+/** A service with an ECSS3FullAccess user and key, made as a customer would. */
+async function service(token, name) {
+  const svc = await api("POST", BASE, token, { name, region: "europe-1", configured_status: "started", networks: [{ name: "public", type: "public", family: "IPv4" }] });
+  const host = svc.endpoints.find((e) => e.type === "public" && e.mode === "api").domain_name;
+  await api("POST", `${BASE}/${svc.uuid}/users`, token, { username: "bench" });
+  await api("POST", `${BASE}/${svc.uuid}/users/bench/policies`, token, { name: "ECSS3FullAccess" });
+  const key = await api("POST", `${BASE}/${svc.uuid}/users/bench/access-keys`, token);
+  const s3 = new AwsClient({ accessKeyId: key.access_key_id, secretAccessKey: key.secret_access_key, service: "s3", region: "us-east-1", retries: 0 });
+  return { uuid: svc.uuid, host, endpoint: `http://${host}:${PORT}`, accessKeyId: key.access_key_id, secretAccessKey: key.secret_access_key, s3 };
+}
+
+/** S3 through the shared host, path-style (the service is found from the key). */
+async function s3(st, method, p, body) {
+  const res = await st.s3.fetch(`${ORIGIN}${p}`, { method, body });
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
+  return res;
+}
+
+async function pool(n, items, fn) {
+  let i = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (i < items.length) await fn(items[i++]);
+  }));
+}
+
+async function seed(src) {
+  await s3(src, "PUT", "/bench");
+  const small = Array.from({ length: SMALL.count }, (_, i) => `small/${String(i).padStart(5, "0")}.bin`);
+  await pool(32, small, async (key) => void (await s3(src, "PUT", `/bench/${key}`, randomBytes(SMALL.size))).arrayBuffer());
+  for (let i = 0; i < LARGE.count; i++) await (await s3(src, "PUT", `/bench/large/${i}.bin`, randomBytes(LARGE.size))).arrayBuffer();
+}
+
+/** Object count and bytes of a bucket (ListObjectsV2, every page). */
+async function tally(st, bucket) {
+  let objects = 0;
+  let bytes = 0;
+  let token = null;
+  do {
+    const q = new URLSearchParams({ "list-type": "2", ...(token ? { "continuation-token": token } : {}) });
+    const xml = await (await s3(st, "GET", `/${bucket}?${q}`)).text();
+    for (const m of xml.matchAll(/<Size>(\d+)<\/Size>/g)) {
+      objects++;
+      bytes += Number(m[1]);
+    }
+    token = /<IsTruncated>true<\/IsTruncated>/.test(xml) ? /<NextContinuationToken>([^<]+)</.exec(xml)[1] : null;
+  } while (token);
+  return { objects, bytes };
+}
+
+const rate = (objects, bytes, seconds) => ({ seconds: Number(seconds.toFixed(3)), objects_per_s: Number((objects / seconds).toFixed(1)), mb_per_s: Number((bytes / 1e6 / seconds).toFixed(2)) });
+
+async function runJob(token, src, dst) {
+  const started = performance.now();
+  const job = await api("POST", `${BASE}/jobs`, token, {
+    type: "copy",
+    source: { access_key_id: src.accessKeyId, secret_access_key: src.secretAccessKey, endpoint_url: src.endpoint, bucket: "bench" },
+    target: { access_key_id: dst.accessKeyId, secret_access_key: dst.secretAccessKey, endpoint_url: dst.endpoint, bucket: "bench-job" },
+  });
+  let last = "";
+  for (;;) {
+    const j = await api("GET", `${BASE}/jobs/${job.uuid}`, token);
+    const line = `${j.operational_state} ${j.output.bytes}/${j.output.total_bytes}`;
+    if (line !== last) log("job", line);
+    last = line;
+    if (["completed", "failed", "canceled"].includes(j.operational_state)) {
+      if (j.operational_state !== "completed" || j.output.error) throw new Error(`job ended ${j.operational_state}: ${j.output.error}`);
+      return { seconds: (performance.now() - started) / 1000, transferTime: Number(j.output.transfer_time) };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function haveRclone() {
+  if (spawnSync("rclone", ["version"], { stdio: "ignore" }).status === 0) return true;
+  log("rclone not found; trying apt-get install rclone");
+  const cmd = [...(process.getuid?.() === 0 ? [] : ["sudo", "-n"]), "apt-get", "install", "-y", "rclone"];
+  spawnSync(cmd[0], cmd.slice(1), { stdio: "ignore", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  return spawnSync("rclone", ["version"], { stdio: "ignore" }).status === 0;
+}
+
+function runRclone(src, dst) {
+  const remote = (name, st) => ({
+    [`RCLONE_CONFIG_${name}_TYPE`]: "s3",
+    [`RCLONE_CONFIG_${name}_PROVIDER`]: "Other",
+    [`RCLONE_CONFIG_${name}_ENDPOINT`]: ORIGIN,
+    [`RCLONE_CONFIG_${name}_ACCESS_KEY_ID`]: st.accessKeyId,
+    [`RCLONE_CONFIG_${name}_SECRET_ACCESS_KEY`]: st.secretAccessKey,
+    [`RCLONE_CONFIG_${name}_REGION`]: "us-east-1",
+    [`RCLONE_CONFIG_${name}_FORCE_PATH_STYLE`]: "true",
+  });
+  const started = performance.now();
+  const r = spawnSync("rclone", ["copy", "SRC:bench", "DST:bench-rclone"], { env: { ...process.env, ...remote("SRC", src), ...remote("DST", dst) }, stdio: ["ignore", "inherit", "inherit"] });
+  if (r.status !== 0) throw new Error(`rclone copy exited ${r.status}`);
+  return { seconds: (performance.now() - started) / 1000 };
+}
+
+async function main() {
+  const admin = adminToken();
+  const name = `bench-${Date.now().toString(36)}`;
+  const account = await api("POST", "/admin/v1/accounts", admin, { name, password: randomBytes(12).toString("hex") });
+  const { token } = await api("POST", `/admin/v1/accounts/${account.id}/tokens`, admin, { name: "bench" });
+  const src = await service(token, `${name}-src`);
+  const dst = await service(token, `${name}-dst`);
+  const objects = SMALL.count + LARGE.count;
+  const bytes = SMALL.count * SMALL.size + LARGE.count * LARGE.size;
+  log(`seeding ${SMALL.count} × 4 KiB and ${LARGE.count} × 64 MiB into ${src.host}`);
+  const s0 = performance.now();
+  await seed(src);
+  log(`seeded in ${((performance.now() - s0) / 1000).toFixed(1)} s`);
+
+  const job = await runJob(token, src, dst);
+  const jobCopy = await tally(dst, "bench-job");
+  if (jobCopy.objects !== objects || jobCopy.bytes !== bytes) throw new Error(`job copy incomplete: ${JSON.stringify(jobCopy)}`);
+  const result = {
+    dataset: { objects, bytes, small: SMALL, large: LARGE },
+    endpoint: ORIGIN,
+    job: { ...rate(objects, bytes, job.seconds), transfer_time: job.transferTime },
+  };
+  if (haveRclone()) {
+    const version = spawnSync("rclone", ["version"], { encoding: "utf8" }).stdout.split("\n")[0];
+    const rc = runRclone(src, dst);
+    const rcCopy = await tally(dst, "bench-rclone");
+    if (rcCopy.objects !== objects || rcCopy.bytes !== bytes) throw new Error(`rclone copy incomplete: ${JSON.stringify(rcCopy)}`);
+    result.rclone = { ...rate(objects, bytes, rc.seconds), version, flags: "defaults (--transfers 4 --checkers 8)" };
+    result.ratio = {
+      objects_per_s: Number((result.job.objects_per_s / result.rclone.objects_per_s).toFixed(2)),
+      mb_per_s: Number((result.job.mb_per_s / result.rclone.mb_per_s).toFixed(2)),
+    };
+  } else {
+    log("rclone is not installed and could not be installed (apt-get install rclone); skipping the rclone half");
+    result.rclone = null;
+  }
+  console.log(JSON.stringify(result, null, 2));
+}
+
+main().catch((e) => {
+  console.error("[bench-jobs] failed:", e.message);
+  process.exit(1);
+});
