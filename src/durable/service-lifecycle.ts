@@ -21,6 +21,7 @@ import {
   validateConfig,
   writeConfig,
 } from "../core/services";
+import { reverifyCustomDomains } from "../core/websites/domains";
 import { isoMicro } from "../lib/time";
 import type { ServiceView } from "../schema/service";
 import { buckets, type OperationalState, services, serviceStateMessages } from "../schema/tables";
@@ -222,6 +223,10 @@ export class ServiceLifecycle extends DurableObject<Env> {
       }
       case "delete-iam":
         await deleteServiceIam(d, row.uuid);
+        return true;
+      case "setup-dns":
+        // Custom domains' CNAME/ACME records are checked again on every (re)configuration.
+        await reverifyCustomDomains(this.env, row.uuid);
         return true;
       case "delete-service":
         // Cascades to networks, labels, messages and every IAM row of the service.

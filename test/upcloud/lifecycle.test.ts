@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { expectProblem, lifecycleStub, newService, newTenant, privateNet, publicNet, settle } from "../helpers/api";
+import { expectProblem, lifecycleStub, newService, newTenant, privateNet, publicNet, settle, unique } from "../helpers/api";
 
 describe("service lifecycle", () => {
   it("walks pending → setup-* → running, with a state message while TLS is issued", async () => {
@@ -132,5 +132,25 @@ describe("hourly reconcile", () => {
     expect(await runInDurableObject(lifecycleStub(stuck.uuid), (_o, state) => state.storage.getAlarm())).not.toBeNull();
     expect((await settle(t, stuck.uuid)).at(-1)).toBe("running");
     expect(await reconcileLifecycles(env, later)).not.toContain(stuck.uuid);
+  });
+});
+
+describe("setup-dns", () => {
+  it("checks custom domains again, so a fixed DNS record clears the failure", async () => {
+    const t = await newTenant();
+    const s = await newService(t);
+    await settle(t, s.uuid);
+    const domain = `${unique("site")}.example.com`;
+    expect((await t.api("POST", `/${s.uuid}/custom-domains`, { domain_name: domain, type: "public" })).status).toBe(201);
+    // As if the last check had failed (records not yet in place when it ran).
+    await env.DB.prepare("UPDATE custom_domains SET verification = 'failed' WHERE domain_name = ?").bind(domain).run();
+    const before = (await t.api("GET", `/${s.uuid}`)).json;
+    expect(before.state_messages.map((m: { code: string }) => m.code)).toContain("failed_custom_domain_verification");
+    await t.api("POST", `/${s.uuid}/networks`, privateNet());
+    const states = await settle(t, s.uuid);
+    expect(states).toContain("setup-dns");
+    const row = await env.DB.prepare("SELECT verification FROM custom_domains WHERE domain_name = ?").bind(domain).first<{ verification: string }>();
+    expect(row!.verification).toBe("verified");
+    expect((await t.api("GET", `/${s.uuid}`)).json.state_messages).toEqual([]);
   });
 });
