@@ -278,6 +278,22 @@ export function applyChange(cur: ServiceConfig, ch: ServiceChange): ServiceConfi
   }
 }
 
+type Embedded = { custom_domains?: Record<string, unknown>[] | null | undefined; static_websites?: Record<string, unknown>[] | null | undefined };
+
+/** Custom domains and static websites change only through their sub-resources; a body may repeat them. */
+export function assertEmbeddedUnchanged(current: Pick<ServiceView, "custom_domains" | "static_websites">, input: Embedded): void {
+  const p = new Problems();
+  const domains = (l: Record<string, unknown>[]) => l.map((d) => `${String(d.domain_name ?? "").toLowerCase()}|${String(d.type ?? "public")}|${String(d.mode ?? "api")}`).sort().join(",");
+  const sites = (l: Record<string, unknown>[]) => l.map((w) => String(w.domain_name ?? "").toLowerCase()).sort().join(",");
+  if (input.custom_domains !== undefined && domains(input.custom_domains ?? []) !== domains(current.custom_domains)) {
+    p.add("custom_domains", "custom domains are managed through /{service_uuid}/custom-domains; this field may only repeat the current list");
+  }
+  if (input.static_websites !== undefined && sites(input.static_websites ?? []) !== sites(current.static_websites)) {
+    p.add("static_websites", "static websites are managed through /{service_uuid}/static-websites; this field may only repeat the current list");
+  }
+  p.throwIfAny();
+}
+
 export function validateConfig(c: ServiceConfig): void {
   const p = new Problems();
   checkNetworks(c.networks, p);
@@ -309,6 +325,7 @@ function nameTaken(name: string) {
 
 export async function insertService(env: Env, accountId: string, input: ServiceCreateInput): Promise<ServiceRow> {
   getRegion(config(env).REGIONS, input.region);
+  assertEmbeddedUnchanged({ custom_domains: [], static_websites: [] }, input);
   const cfg: ServiceConfig = {
     name: input.name,
     configuredStatus: input.configured_status,

@@ -14,6 +14,8 @@ import {
   hasPrivate,
   needsReconfigure,
   applyChange,
+  assertEmbeddedUnchanged,
+  toView,
   type ServiceChange,
   type ServiceRow,
   serviceContents,
@@ -99,7 +101,9 @@ export class ServiceLifecycle extends DurableObject<Env> {
       const d = db(this.env);
       const row = await findService(d, accountId, uuid);
       assertMutable(row);
-      const before = currentConfig(row, await getServiceParts(d, uuid));
+      const parts = await getServiceParts(d, uuid);
+      const before = currentConfig(row, parts);
+      if (change.kind === "replace" || change.kind === "patch") assertEmbeddedUnchanged(toView(this.env, row, parts), change.input);
       const after = applyChange(before, change);
       validateConfig(after);
       if (before.configuredStatus === "started" && after.configuredStatus === "stopped" && before.terminationProtection && after.terminationProtection) {

@@ -50,6 +50,16 @@ export const PropertiesSchema = z
   .object({ access_control_origin_override: z.string().max(255, "must be at most 255 characters").nullable().optional() })
   .openapi("ServiceProperties");
 
+/**
+ * Custom domains and static websites embedded in service bodies. They are managed through their own
+ * sub-resources; a body may repeat the current list (clients echo GET bodies back on PUT) but not change it.
+ */
+const EmbeddedList = z
+  .array(z.record(z.string(), z.unknown()), { error: "must be an array of objects" })
+  .nullable()
+  .optional()
+  .openapi({ description: "Must equal the current list; use the /custom-domains and /static-websites sub-resources to change it." });
+
 const Networks = z.array(NetworkSchema, { error: "must be an array of networks" }).max(8, "must have 0-8 networks");
 const Labels = z.array(LabelSchema, { error: "must be an array of labels" }).max(255, "must have 0-255 labels");
 const ConfiguredStatus = z.enum(["started", "stopped"], { error: "must be started or stopped" });
@@ -64,6 +74,8 @@ export const ServiceCreateSchema = z
     networks: Networks.nullable().optional(),
     labels: Labels.nullable().optional(),
     properties: PropertiesSchema.nullable().optional(),
+    custom_domains: EmbeddedList,
+    static_websites: EmbeddedList,
   })
   .openapi("ServiceCreate");
 export type ServiceCreateInput = z.infer<typeof ServiceCreateSchema>;
@@ -76,6 +88,8 @@ export const ServiceReplaceSchema = z
     networks: Networks.nullable().optional(),
     labels: Labels.nullable().optional(),
     properties: PropertiesSchema.nullable().optional(),
+    custom_domains: EmbeddedList,
+    static_websites: EmbeddedList,
   })
   .openapi("ServiceReplace");
 export type ServiceReplaceInput = z.infer<typeof ServiceReplaceSchema>;
@@ -89,6 +103,8 @@ export const ServicePatchSchema = z
     networks: Networks.nullable().optional(),
     labels: Labels.nullable().optional(),
     properties: PropertiesSchema.nullable().optional(),
+    custom_domains: EmbeddedList,
+    static_websites: EmbeddedList,
   })
   .openapi("ServiceModify");
 export type ServicePatchInput = z.infer<typeof ServicePatchSchema>;

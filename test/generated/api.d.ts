@@ -1248,6 +1248,14 @@ export interface components {
             networks?: components["schemas"]["Network"][] | null;
             labels?: components["schemas"]["Label"][] | null;
             properties?: components["schemas"]["ServiceProperties"];
+            /** @description Must equal the current list; use the /custom-domains and /static-websites sub-resources to change it. */
+            custom_domains?: {
+                [key: string]: unknown;
+            }[] | null;
+            /** @description Must equal the current list; use the /custom-domains and /static-websites sub-resources to change it. */
+            static_websites?: {
+                [key: string]: unknown;
+            }[] | null;
         };
         /**
          * @example {
@@ -1271,6 +1279,14 @@ export interface components {
             networks?: components["schemas"]["Network"][] | null;
             labels?: components["schemas"]["Label"][] | null;
             properties?: components["schemas"]["ServiceProperties"];
+            /** @description Must equal the current list; use the /custom-domains and /static-websites sub-resources to change it. */
+            custom_domains?: {
+                [key: string]: unknown;
+            }[] | null;
+            /** @description Must equal the current list; use the /custom-domains and /static-websites sub-resources to change it. */
+            static_websites?: {
+                [key: string]: unknown;
+            }[] | null;
         };
         ServiceModify: {
             /** @example example-service */
@@ -1281,6 +1297,14 @@ export interface components {
             networks?: components["schemas"]["Network"][] | null;
             labels?: components["schemas"]["Label"][] | null;
             properties?: components["schemas"]["ServiceProperties"];
+            /** @description Must equal the current list; use the /custom-domains and /static-websites sub-resources to change it. */
+            custom_domains?: {
+                [key: string]: unknown;
+            }[] | null;
+            /** @description Must equal the current list; use the /custom-domains and /static-websites sub-resources to change it. */
+            static_websites?: {
+                [key: string]: unknown;
+            }[] | null;
         };
         LabelView: {
             key: string;

@@ -243,3 +243,34 @@ describe("services: tenancy and auth", () => {
     expectProblem(await call("GET", "/no/such/route"), 404, "RESOURCE_NOT_FOUND");
   });
 });
+
+describe("services: embedded custom domains and static websites", () => {
+  it("accepts bodies that repeat the current lists and refuses changes with the field named", async () => {
+    const t = await newTenant();
+    const created = await t.api("POST", "", { name: unique("svc"), region: "europe-1", configured_status: "started", networks: [publicNet], custom_domains: [] });
+    expect(created.status).toBe(201);
+    const s = created.json;
+    const withDomain = await t.api("POST", "", {
+      name: unique("svc"),
+      region: "europe-1",
+      configured_status: "started",
+      custom_domains: [{ domain_name: "objects.example.com", type: "public" }],
+    });
+    expectProblem(withDomain, 400, "INVALID_REQUEST");
+    expect(withDomain.json.invalid_params[0].name).toBe("custom_domains");
+
+    const domain = `${unique("x")}.example.com`;
+    expect((await t.api("POST", `/${s.uuid}/custom-domains`, { domain_name: domain, type: "public" })).status).toBe(201);
+    const g = (await t.api("GET", `/${s.uuid}`)).json;
+    // Echoing the GET body back on PUT is fine.
+    const put = await t.api("PUT", `/${s.uuid}`, { name: g.name, configured_status: "started", networks: g.networks, custom_domains: g.custom_domains, static_websites: g.static_websites });
+    expect(put.status, put.text).toBe(200);
+    expect(put.json.custom_domains).toEqual(g.custom_domains);
+    const drop = await t.api("PATCH", `/${s.uuid}`, { custom_domains: null });
+    expectProblem(drop, 400, "INVALID_REQUEST");
+    expect(drop.json.invalid_params).toEqual([{ name: "custom_domains", reason: expect.stringContaining("/custom-domains") }]);
+    const site = await t.api("PATCH", `/${s.uuid}`, { static_websites: [{ domain_name: "new.example.com", bucket_name: "b" }] });
+    expect(site.json.invalid_params[0].name).toBe("static_websites");
+    expect((await t.api("GET", `/${s.uuid}`)).json.custom_domains).toEqual(g.custom_domains);
+  });
+});
