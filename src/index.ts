@@ -1,8 +1,9 @@
 import { buildApp } from "./app";
 import { maybeServeWebsite } from "./routes/website/serve";
-import { reconcileLifecycles } from "./core/reconcile";
 import { handleS3 } from "./routes/s3";
 import { s3Target } from "./routes/s3/dispatch";
+import { reconcileLifecycles } from "./core/reconcile";
+import { consumeBatch } from "./queue/consumer";
 
 export { ServiceLifecycle } from "./durable/service-lifecycle";
 export { UsageMeter } from "./durable/usage-meter";
@@ -18,6 +19,9 @@ export default {
     const target = await s3Target(request, env, new URL(request.url));
     if (target) return handleS3(request, env, ctx, target);
     return app.fetch(request, env, ctx);
+  },
+  async queue(batch, env) {
+    await consumeBatch(batch, env);
   },
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(reconcileLifecycles(env));
