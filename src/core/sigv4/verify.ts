@@ -45,6 +45,9 @@ export interface VerifyOptions {
 
 const DEFAULT_MAX_SIGNED_BODY = 1024 * 1024;
 
+/** Accept-Encoding values clients sign, tried when the platform rewrote the header. */
+const SIGNED_ACCEPT_ENCODINGS = ["gzip", "identity", "gzip, deflate", "gzip, deflate, br", "br"];
+
 /**
  * Verifies a parsed request against the secret of its access key. Never throws for a bad request:
  * every refusal is `{ ok: false, error }` with the S3 error code to answer.
@@ -191,13 +194,21 @@ async function verifySigV4(
 
   // A repeated header reaches us joined with ", " (Fetch Headers) where the client joined the
   // values with ","; the second block is that form, tried only when it differs.
-  const headerBlocks = [false, true].map((foldCommas) =>
-    parsed.signedHeaders
-      .map((name) => {
-        const value = canonicalHeaderValue(headerValue(request, url, name) ?? "");
-        return `${name}:${foldCommas ? value.replace(/,\s+/g, ",") : value}\n`;
-      })
-      .join(""),
+  // Cloudflare (and wrangler dev) replace the client's Accept-Encoding before the Worker sees it,
+  // so when a client signed it (rclone signs "gzip" on GET) the values clients send are tried too.
+  const acceptEncodings = parsed.signedHeaders.includes("accept-encoding")
+    ? [headerValue(request, url, "accept-encoding") ?? "", ...SIGNED_ACCEPT_ENCODINGS]
+    : [null];
+  const headerBlocks = [false, true].flatMap((foldCommas) =>
+    acceptEncodings.map((acceptEncoding) =>
+      parsed.signedHeaders
+        .map((name) => {
+          const raw = name === "accept-encoding" && acceptEncoding !== null ? acceptEncoding : headerValue(request, url, name);
+          const value = canonicalHeaderValue(raw ?? "");
+          return `${name}:${foldCommas ? value.replace(/,\s+/g, ",") : value}\n`;
+        })
+        .join(""),
+    ),
   );
   const uris = s3 ? s3CanonicalUris(url.pathname) : genericCanonicalUris(url.pathname);
   const queries = canonicalQueries(
