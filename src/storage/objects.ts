@@ -19,6 +19,7 @@ import { and, asc, eq, gt, gte } from "drizzle-orm";
 import type { ChecksumAlgorithm } from "../core/sigv4";
 import { isoMicro } from "../lib/time";
 import { s3MultipartParts, s3MultipartUploads } from "../schema/s3.tables";
+import { purgePrefix } from "../core/purge";
 import { db } from "./db";
 import { bucketPrefix, objectKey, servicePrefix } from "./keys";
 
@@ -29,7 +30,9 @@ export interface ObjectLocation {
 }
 
 export const r2KeyOf = (loc: ObjectLocation) => objectKey(loc.serviceUuid, loc.bucket, loc.key);
-const sideKeyOf = (loc: ObjectLocation) => `${servicePrefix(loc.serviceUuid)}.cs/${loc.bucket}/${loc.key}`;
+/** Where a bucket's side records live (outside the bucket's own prefix, so never listed as objects). */
+export const sideRecordPrefix = (serviceUuid: string, bucket: string) => `${servicePrefix(serviceUuid)}.cs/${bucket}/`;
+const sideKeyOf = (loc: ObjectLocation) => sideRecordPrefix(loc.serviceUuid, loc.bucket) + loc.key;
 
 /** Algorithms whose checksum S3 stores with an object (MD5 is the ETag, not a checksum). */
 export type ObjectChecksumAlgorithm = Exclude<ChecksumAlgorithm, "MD5">;
@@ -374,6 +377,18 @@ export async function listUploads(env: Env, serviceUuid: string, bucket: string,
 
 /** Uploads of one bucket read per listing; a bucket with more in-progress uploads lists them in pages. */
 const UPLOAD_SCAN_LIMIT = 5000;
+
+/**
+ * Everything a bucket holds in storage: objects, checksum side records, multipart uploads in
+ * progress. Bounded work per call (like purgePrefix); call again until `done`. Idempotent, so the
+ * control plane's bucket purges can use it as well as DeleteBucket.
+ */
+export async function purgeBucketStorage(env: Env, serviceUuid: string, bucket: string, maxPages = 10): Promise<{ done: boolean }> {
+  await abortUploads(env, serviceUuid, bucket);
+  const objects = await purgePrefix(env.OBJECTS, bucketPrefix(serviceUuid, bucket), maxPages);
+  if (!objects.done) return { done: false };
+  return { done: (await purgePrefix(env.OBJECTS, sideRecordPrefix(serviceUuid, bucket), maxPages)).done };
+}
 
 /** Aborts every upload of a bucket (or of the whole service): bucket deletion and purges. */
 export async function abortUploads(env: Env, serviceUuid: string, bucket?: string): Promise<number> {

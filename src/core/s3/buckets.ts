@@ -7,8 +7,7 @@ import { isoMicro } from "../../lib/time";
 import { buckets } from "../../schema/tables";
 import { db, isUniqueViolation } from "../../storage/db";
 import { bucketPrefix } from "../../storage/keys";
-import { abortUploads } from "../../storage/objects";
-import { purgePrefix } from "../purge";
+import { purgeBucketStorage } from "../../storage/objects";
 
 export type BucketRow = typeof buckets.$inferSelect;
 
@@ -38,7 +37,7 @@ export async function listBuckets(env: Env, serviceUuid: string): Promise<Bucket
 export type CreateBucketResult = { kind: "created"; row: BucketRow } | { kind: "exists" } | { kind: "deleting" };
 
 export async function createBucket(env: Env, serviceUuid: string, name: string): Promise<CreateBucketResult> {
-  const row: BucketRow = { serviceUuid, name, createdAt: isoMicro(), deletedAt: null, policy: null };
+  const row: BucketRow = { serviceUuid, name, createdAt: isoMicro(), deletedAt: null, policy: null, purgeLease: null, purgeLeaseUntil: null };
   try {
     await db(env).insert(buckets).values(row);
     return { kind: "created", row };
@@ -57,7 +56,7 @@ export type DeleteBucketResult = "deleted" | "not-empty" | "missing";
 
 /**
  * Deletes an empty bucket at once: the row goes, incomplete multipart uploads are aborted, and the
- * (empty) prefix is swept in case a write raced the emptiness check.
+ * (empty) prefix and the bucket's checksum side records are swept in case a write raced the check.
  */
 export async function deleteBucket(env: Env, serviceUuid: string, name: string): Promise<DeleteBucketResult> {
   const prefix = bucketPrefix(serviceUuid, name);
@@ -68,9 +67,27 @@ export async function deleteBucket(env: Env, serviceUuid: string, name: string):
     .where(and(eq(buckets.serviceUuid, serviceUuid), eq(buckets.name, name), isNull(buckets.deletedAt)))
     .run();
   if (!res.meta.changes) return "missing";
-  await abortUploads(env, serviceUuid, name);
-  await purgePrefix(env.OBJECTS, prefix);
+  await purgeBucketStorage(env, serviceUuid, name);
   return "deleted";
+}
+
+export type MarkDeletedResult = "marked" | "already" | "missing";
+
+/**
+ * Deletes a bucket with its contents (the control plane's delete): the bucket is gone for S3 at
+ * once (`deleted_at` set) and its name stays taken until the purge (core/buckets/purge.ts) has
+ * removed every object and upload and then the row. `already`: a purge of it is pending.
+ */
+export async function markBucketDeleted(env: Env, serviceUuid: string, name: string): Promise<MarkDeletedResult> {
+  const d = db(env);
+  const res = await d
+    .update(buckets)
+    .set({ deletedAt: isoMicro() })
+    .where(and(eq(buckets.serviceUuid, serviceUuid), eq(buckets.name, name), isNull(buckets.deletedAt)))
+    .run();
+  if (res.meta.changes) return "marked";
+  const row = await d.select({ name: buckets.name }).from(buckets).where(and(eq(buckets.serviceUuid, serviceUuid), eq(buckets.name, name))).get();
+  return row ? "already" : "missing";
 }
 
 export async function setBucketPolicy(env: Env, serviceUuid: string, name: string, policy: string | null): Promise<boolean> {
