@@ -127,6 +127,9 @@ describe("presigned URLs", () => {
   it("authenticates SigV2 Authorization headers", async () => {
     const res = await fetchWorker(await sigv2Request(keys, "GET", `${base()}/hello.txt`));
     expect(res.status).toBe(200);
+    // Virtual-hosted: the bucket from the Host is part of the signed resource.
+    const vhost = await fetchWorker(await sigv2Request(keys, "GET", `http://${bucket}.${e.host}/hello.txt`, {}, null, `/${bucket}/hello.txt`));
+    expect(vhost.status).toBe(200);
     const bad = await fetchWorker(await sigv2Request({ ...keys, secretAccessKey: "z".repeat(40) }, "GET", `${base()}/hello.txt`));
     expect(bad.status).toBe(403);
     expect(await xmlCode(bad)).toBe("SignatureDoesNotMatch");

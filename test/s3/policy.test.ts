@@ -88,6 +88,18 @@ describe("identity policies decide every request", () => {
     await admin.send(new GetObjectCommand({ Bucket: bucket, Key: "private/b.txt" }));
   });
 
+  it("policies attached to a group apply to its members", async () => {
+    const keys = await s3User(e, { policies: [] });
+    const group = `g${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    expect((await e.tenant.api("POST", `/${e.service.uuid}/groups`, { name: group })).status).toBe(201);
+    expect((await e.tenant.api("POST", `/${e.service.uuid}/groups/${group}/policies`, { name: "ECSS3ReadOnlyAccess" })).status).toBe(204);
+    const { client } = s3Client(e, keys);
+    await denied(client.send(new GetObjectCommand({ Bucket: bucket, Key: "public/a.txt" })));
+    expect((await e.tenant.api("POST", `/${e.service.uuid}/groups/${group}/users/${keys.username}`)).status).toBe(204);
+    expect(await bodyText((await client.send(new GetObjectCommand({ Bucket: bucket, Key: "public/a.txt" }))).Body)).toBe("public/a.txt");
+    await denied(client.send(new PutObjectCommand({ Bucket: bucket, Key: "z", Body: "z" })));
+  });
+
   it("a permissions boundary caps full access", async () => {
     const { client } = s3Client(e, await s3User(e, { policies: ["ECSS3FullAccess"], boundary: "ECSS3ReadOnlyAccess" }));
     await client.send(new GetObjectCommand({ Bucket: bucket, Key: "public/a.txt" }));

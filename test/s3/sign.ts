@@ -85,10 +85,18 @@ function sigv2StringToSign(method: string, resource: string, dateOrExpires: stri
 const b64 = (b: Uint8Array) => btoa(String.fromCharCode(...b));
 
 /** SigV2 header authentication (`Authorization: AWS key:signature`). */
-export async function sigv2Request(keys: Keys, method: string, url: string, headers: Record<string, string> = {}, body: BodyInit | null = null): Promise<Request> {
+export async function sigv2Request(
+  keys: Keys,
+  method: string,
+  url: string,
+  headers: Record<string, string> = {},
+  body: BodyInit | null = null,
+  /** The canonical resource; for virtual-hosted requests "/<bucket><path>". */
+  resource?: string,
+): Promise<Request> {
   const u = new URL(url);
   const date = new Date().toUTCString();
-  const sts = sigv2StringToSign(method, u.pathname, date, headers);
+  const sts = sigv2StringToSign(method, resource ?? u.pathname, date, headers);
   const sig = b64(await hmac(keys.secretAccessKey, sts, "SHA-1"));
   return new Request(url, { method, headers: { ...headers, Date: date, Authorization: `AWS ${keys.accessKeyId}:${sig}` }, body });
 }
