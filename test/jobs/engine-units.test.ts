@@ -1,11 +1,11 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { copyObject, MiB, OBJECT_ATTEMPTS, partSize, type CopyContext } from "../../src/core/jobs/copy";
+import { copyObject, MiB, OBJECT_ATTEMPTS, partSize, targetLookup, type CopyContext } from "../../src/core/jobs/copy";
 import { batches, tuning } from "../../src/core/jobs/engine";
 import { addressableKey, encodeKey, normEtag, S3CallError, S3Client } from "../../src/core/jobs/s3client";
 import { transport } from "../../src/core/jobs/transport";
-import { newTenant } from "../helpers/api";
-import { get, jobBody, JobQueue, jobRow, runJob, storage } from "./helpers";
+import { newTenant, policyDoc } from "../helpers/api";
+import { createBucket, get, jobBody, JobQueue, jobRow, put, runJob, s3Keys, storage } from "./helpers";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -219,5 +219,79 @@ describe("a source outside this deployment", () => {
     const again = await t.api("POST", "/jobs", body);
     await runJob(t, q, again.json.uuid);
     expect(await jobRow(again.json.uuid)).toMatchObject({ objects_copied: 0, objects_skipped: 2 });
+  });
+});
+
+describe("targetLookup", () => {
+  const listing = (pages: { keys: string[]; next: string | null }[]) => {
+    const calls: { token: string | null; startAfter: string }[] = [];
+    const client = {
+      listObjects: async (_b: string, token: string | null, _m: number, _p: string, startAfter: string) => {
+        calls.push({ token, startAfter });
+        const page = pages[calls.length - 1]!;
+        return { objects: page.keys.map((key) => ({ key, size: key.length, etag: `e-${key}` })), next: page.next };
+      },
+    } as unknown as S3Client;
+    return { client, calls };
+  };
+
+  it("answers from one listing when it reaches the batch's last key", async () => {
+    const { client, calls } = listing([{ keys: ["b", "c", "e"], next: "t1" }]);
+    const look = await targetLookup(client, "bkt", "a", "d");
+    expect(calls).toEqual([{ token: null, startAfter: "a" }]);
+    expect(look("c")).toEqual({ size: 1, etag: "e-c" });
+    expect(look("d")).toBeNull();
+  });
+
+  it("stops after two pages; keys beyond what was listed are left to HEAD", async () => {
+    const { client, calls } = listing([
+      { keys: ["k1", "k2"], next: "t1" },
+      { keys: ["k3", "k4"], next: "t2" },
+    ]);
+    const look = await targetLookup(client, "bkt", null, "k9");
+    expect(calls.map((c) => c.token)).toEqual([null, "t1"]);
+    expect(look("k3")).toEqual({ size: 2, etag: "e-k3" });
+    expect(look("k35")).toBeNull();
+    expect(look("k5")).toBeUndefined();
+  });
+
+  it("orders keys by UTF-8 bytes as S3 does", async () => {
+    // "\u{1F600}" (UTF-8 F0…) sorts after "\uFFFD" (EF…) in S3 but before it in UTF-16: a page
+    // ending at "\uFFFD" has not reached "\u{1F600}" yet, so the next page is read.
+    const { client, calls } = listing([
+      { keys: ["\uFFFD"], next: "t" },
+      { keys: ["\u{1F600}"], next: null },
+    ]);
+    const look = await targetLookup(client, "bkt", null, "\u{1F600}");
+    expect(calls.length).toBe(2);
+    expect(look("\u{1F600}")).toEqual({ size: 2, etag: "e-\u{1F600}" });
+  });
+
+  it("falls back to HEAD for every key when the target refuses to list", async () => {
+    const client = {
+      listObjects: async () => {
+        throw new S3CallError("ListObjectsV2", 403, "AccessDenied", "", null, "target");
+      },
+    } as unknown as S3Client;
+    const look = await targetLookup(client, "bkt", null, "z");
+    expect(look("a")).toBeUndefined();
+  });
+});
+
+describe("a target key that may not list", () => {
+  it("still copies, and a rerun still skips (HEAD per object)", async () => {
+    const t = await newTenant();
+    const src = await storage(t);
+    const dst = await storage(t);
+    await createBucket(src, "nolist");
+    for (const k of ["a", "b", "c"]) await put(src, "nolist", k, `body ${k}`);
+    const writer = await s3Keys(t, dst.uuid, { nolist: JSON.parse(policyDoc("Deny", "s3:ListBucket")) });
+    const q = new JobQueue();
+    const first = await t.api("POST", "/jobs", jobBody(src, { ...dst, ...writer }, "nolist"));
+    expect((await runJob(t, q, first.json.uuid)).operational_state).toBe("completed");
+    expect(await jobRow(first.json.uuid)).toMatchObject({ objects_copied: 3 });
+    const again = await t.api("POST", "/jobs", jobBody(src, { ...dst, ...writer }, "nolist"));
+    expect((await runJob(t, q, again.json.uuid)).operational_state).toBe("completed");
+    expect(await jobRow(again.json.uuid)).toMatchObject({ objects_copied: 0, objects_skipped: 3 });
   });
 });

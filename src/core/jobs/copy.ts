@@ -5,13 +5,13 @@
  * CompleteMultipartUpload. Content-Type, the other content headers, Expires and x-amz-meta-* go
  * along.
  *
- * Idempotent: a HEAD of the target first; an object already there with the same size and ETag —
+ * Idempotent: the target is asked first (one listing per batch, else HEAD); an object already there with the same size and ETag —
  * or, when the ETags cannot match (multipart copies, sources whose ETag is no MD5), with the
  * ETags the copy ledger recorded for it — is skipped. So redeliveries and reruns never copy twice,
  * and a changed object is never mistaken for a copied one.
  */
 import type { ListedObject, S3Client } from "./s3client";
-import { addressableKey, keptMetadata, normEtag, S3CallError } from "./s3client";
+import { addressableKey, compareKeys, keptMetadata, normEtag, S3CallError } from "./s3client";
 
 export const MiB = 1024 * 1024;
 /** Objects above this size are copied in parts. */
@@ -42,6 +42,8 @@ export interface CopyContext {
   ledger: (key: string) => Promise<LedgerRecord | null>;
   /** Records a copy whose target ETag differs from the source's, at once (not with the batch). */
   remember: (key: string, rec: LedgerRecord) => Promise<void>;
+  /** What a listing of the target says about a key (HEAD when absent or undefined). */
+  lookup?: TargetLookup;
   /** Waits between attempts (injectable so tests never sleep). */
   pause?: (ms: number) => Promise<void>;
 }
@@ -51,8 +53,38 @@ export function partSize(size: number): number {
   return Math.max(MIN_PART_SIZE, min);
 }
 
-async function alreadyCopied(c: CopyContext, o: ListedObject): Promise<boolean> {
-  const head = await c.target.headObject(c.targetBucket, o.key);
+/** What the target holds under a key: known from a listing, or null when absent; undefined = ask with HEAD. */
+export type TargetLookup = (key: string) => { size: number; etag: string } | null | undefined;
+
+/**
+ * One listing of the target covering a batch's key range (keys after `after`, up to `last`, at
+ * most two pages), so a batch of small objects costs one request instead of a HEAD per object.
+ * Keys past what the listing covered, or every key when the listing fails, are HEADed instead.
+ */
+export async function targetLookup(target: S3Client, bucket: string, after: string | null, last: string): Promise<TargetLookup> {
+  const found = new Map<string, { size: number; etag: string }>();
+  let token: string | null = null;
+  let coveredTo: string | null = null;
+  try {
+    for (let page = 0; page < 2; page++) {
+      const res: { objects: ListedObject[]; next: string | null } = await target.listObjects(bucket, token, 1000, "", after ?? "");
+      for (const o of res.objects) found.set(o.key, { size: o.size, etag: o.etag });
+      const lastListed = res.objects.at(-1)?.key;
+      if (!res.next || lastListed === undefined || compareKeys(lastListed, last) >= 0) return (key) => found.get(key) ?? null;
+      coveredTo = lastListed;
+      token = res.next;
+    }
+  } catch (e) {
+    if (e instanceof S3CallError) return () => undefined;
+    throw e;
+  }
+  const upTo = coveredTo;
+  return (key) => (upTo !== null && compareKeys(key, upTo) <= 0 ? (found.get(key) ?? null) : undefined);
+}
+
+async function alreadyCopied(c: CopyContext, o: ListedObject, fresh: boolean): Promise<boolean> {
+  const known = fresh ? undefined : c.lookup?.(o.key);
+  const head = known !== undefined ? known : await c.target.headObject(c.targetBucket, o.key);
   if (!head || head.size !== o.size) return false;
   if (o.etag && head.etag === o.etag) return true;
   const rec = await c.ledger(o.key);
@@ -115,7 +147,8 @@ export async function copyObject(c: CopyContext, o: ListedObject): Promise<CopyO
   const pause = c.pause ?? sleep;
   for (let attempt = 1; ; attempt++) {
     try {
-      if (await alreadyCopied(c, o)) return { kind: "skipped", bytes: o.size };
+      // A retry asks the target afresh: the batch's listing predates the failed attempt.
+      if (await alreadyCopied(c, o, attempt > 1)) return { kind: "skipped", bytes: o.size };
       const done = o.size > MULTIPART_THRESHOLD ? await copyMultipart(c, o.key) : await copySingle(c, o.key);
       // Recorded before the batch commits, so a redelivery after a crash still recognises the copy.
       if (done.kind === "copied" && done.ledger) await c.remember(o.key, done.ledger);

@@ -10,7 +10,7 @@ import { config } from "../../config";
 import { decryptSecret } from "../../lib/crypto";
 import { db as getDb } from "../../storage/db";
 import { bucketNameProblem } from "../s3/rules";
-import { copyObject, type CopyOutcome, type LedgerRecord } from "./copy";
+import { copyObject, targetLookup, type CopyContext, type CopyOutcome, type LedgerRecord } from "./copy";
 import { S3CallError, S3Client, addressableKey, type ListedObject, type Side } from "./s3client";
 import { JobSpecSchema, type EndpointSpec, type JobSpec } from "./spec";
 import {
@@ -57,10 +57,24 @@ export const CopyMessage = z.object({ kind: z.literal("job-copy"), job: z.string
 export type JobMessage = z.infer<typeof ConfigureMessage> | z.infer<typeof ListMessage> | z.infer<typeof CopyMessage>;
 
 /** One listing step: bucket pair (index bi), page number, continuation token, delivery attempt. */
-const ListPayload = z.object({ sb: z.string(), tb: z.string(), bi: z.number().int(), page: z.number().int(), token: z.string().nullable(), attempt: z.number().int() });
+const ListPayload = z.object({
+  sb: z.string(),
+  tb: z.string(),
+  bi: z.number().int(),
+  page: z.number().int(),
+  token: z.string().nullable(),
+  attempt: z.number().int(),
+  /** The last key of the previous page (where this page's first batch starts). */
+  prev: z.string().nullable().default(null),
+});
 type ListPayload = z.infer<typeof ListPayload>;
-/** One copy batch: objects as key, size, ETag. */
-const CopyPayload = z.object({ sb: z.string(), tb: z.string(), objects: z.array(z.object({ k: z.string(), s: z.number(), e: z.string() })) });
+/** One copy batch: objects as key, size, ETag; `after` is the source key listed just before the first. */
+const CopyPayload = z.object({
+  sb: z.string(),
+  tb: z.string(),
+  after: z.string().nullable().default(null),
+  objects: z.array(z.object({ k: z.string(), s: z.number(), e: z.string() })),
+});
 type CopyPayload = z.infer<typeof CopyPayload>;
 
 /** Sends tasks as messages (sendBatch takes at most 100). A retried listing step waits its backoff. */
@@ -159,14 +173,19 @@ async function plan(env: Env, job: JobRow, send: Transport): Promise<TaskResult>
       continue;
     }
     try {
-      if (!(await target.headBucket(t))) await target.createBucket(t);
+      // HeadBucket needs s3:ListBucket; a key without it can still create (or own) the bucket.
+      const exists = await target.headBucket(t).catch((e: unknown) => {
+        if (e instanceof S3CallError && e.status === 403) return false;
+        throw e;
+      });
+      if (!exists) await target.createBucket(t);
     } catch (e) {
       if (!(e instanceof S3CallError) || e.transient) throw e;
       if (sb !== undefined) throw new JobFailure(`The target bucket "${t}" could not be created: ${e.message}`);
       failures.push(bucketFailure(s, t, "bucket", `the target bucket could not be created: ${e.message}`));
       continue;
     }
-    const payload: ListPayload = { sb: s, tb: t, bi: i, page: 0, token: null, attempt: 1 };
+    const payload: ListPayload = { sb: s, tb: t, bi: i, page: 0, token: null, attempt: 1, prev: null };
     children.push({ taskId: `l:${i}:0`, kind: "list", payload });
   }
   return { children, failures };
@@ -246,12 +265,16 @@ async function listStep(env: Env, job: JobRow, p: ListPayload, send: Transport):
     if (addressableKey(o.key)) copyable.push(o);
     else failures.push({ sourceBucket: p.sb, key: o.key, targetBucket: p.tb, size: o.size, sourceEtag: o.etag, stage: "read", error: "keys with '.' or '..' path segments cannot be addressed in an S3 URL" });
   }
-  const children: NewTask[] = batches(copyable).map((b, n) => ({
-    taskId: `c:${p.bi}:${p.page}:${n}`,
-    kind: "copy",
-    payload: { sb: p.sb, tb: p.tb, objects: b.map((o) => ({ k: o.key, s: o.size, e: o.etag })) } satisfies CopyPayload,
-  }));
-  if (page.next) children.push({ taskId: `l:${p.bi}:${p.page + 1}`, kind: "list", payload: { ...p, page: p.page + 1, token: page.next, attempt: 1 } satisfies ListPayload });
+  let after = p.prev;
+  const children: NewTask[] = batches(copyable).map((b, n) => {
+    const payload: CopyPayload = { sb: p.sb, tb: p.tb, after, objects: b.map((o) => ({ k: o.key, s: o.size, e: o.etag })) };
+    after = b.at(-1)!.key;
+    return { taskId: `c:${p.bi}:${p.page}:${n}`, kind: "copy", payload };
+  });
+  if (page.next) {
+    const prev = page.objects.at(-1)?.key ?? p.prev;
+    children.push({ taskId: `l:${p.bi}:${p.page + 1}`, kind: "list", payload: { ...p, page: p.page + 1, token: page.next, attempt: 1, prev } satisfies ListPayload });
+  }
   return {
     counts: {
       objectsTotal: page.objects.length,
@@ -301,7 +324,7 @@ async function copyStep(env: Env, job: JobRow, p: CopyPayload, send: Transport):
   const d = getDb(env);
   const { source, target } = await clients(env, job, send);
   const serviceUuid = job.targetServiceUuid;
-  const ctx = {
+  const ctx: CopyContext = {
     source,
     target,
     sourceBucket: p.sb,
@@ -312,6 +335,8 @@ async function copyStep(env: Env, job: JobRow, p: CopyPayload, send: Transport):
     },
   };
   const objects = p.objects.map((o) => ({ key: o.k, size: o.s, etag: o.e }));
+  const lookup = objects.length > 1 ? await targetLookup(target, p.tb, p.after, objects.at(-1)!.key) : undefined;
+  if (lookup) ctx.lookup = lookup;
   const outcomes: CopyOutcome[] = await pool(objects, tuning.copyConcurrency, (o) => copyObject(ctx, o));
   const r: Required<TaskResult> = { counts: {}, children: [], failures: [] };
   const c = r.counts;

@@ -71,6 +71,16 @@ export const encodeKey = (key: string) =>
     .replace(/%2F/g, "/")
     .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
+/** S3 orders keys by their UTF-8 bytes (JavaScript compares UTF-16 code units). */
+export function compareKeys(a: string, b: string): number {
+  const x = utf8.encode(a);
+  const y = utf8.encode(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
+}
+const utf8 = new TextEncoder();
+
 /** Keys with "." or ".." segments cannot travel in a URL path: every URL parser folds them away. */
 export const addressableKey = (key: string) => !key.split("/").some((s) => s === "." || s === "..");
 
@@ -158,9 +168,10 @@ export class S3Client {
   }
 
   /** One page of ListObjectsV2 (keys url-encoded on the wire, so any key survives XML). */
-  async listObjects(bucket: string, token: string | null, maxKeys = 1000, prefix = ""): Promise<{ objects: ListedObject[]; next: string | null }> {
+  async listObjects(bucket: string, token: string | null, maxKeys = 1000, prefix = "", startAfter = ""): Promise<{ objects: ListedObject[]; next: string | null }> {
     const q: Record<string, string> = { "list-type": "2", "encoding-type": "url", "max-keys": String(maxKeys) };
     if (prefix) q.prefix = prefix;
+    if (startAfter && !token) q["start-after"] = startAfter;
     if (token) q["continuation-token"] = token;
     const res = await this.call("ListObjectsV2", "GET", this.url(bucket, null, q));
     const doc = obj(parser.parse(await res.text()).ListBucketResult);
