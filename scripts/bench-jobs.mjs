@@ -134,8 +134,10 @@ function runRclone(src, dst) {
     [`RCLONE_CONFIG_${name}_REGION`]: "us-east-1",
     [`RCLONE_CONFIG_${name}_FORCE_PATH_STYLE`]: "true",
   });
+  // The AWS SDK inside rclone reads AWS_* from the environment (AWS_CA_BUNDLE breaks its http transport).
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_") && !k.startsWith("RCLONE_")));
   const started = performance.now();
-  const r = spawnSync("rclone", ["copy", "SRC:bench", "DST:bench-rclone"], { env: { ...process.env, ...remote("SRC", src), ...remote("DST", dst) }, stdio: ["ignore", "inherit", "inherit"] });
+  const r = spawnSync("rclone", ["copy", "SRC:bench", "DST:bench-rclone"], { env: { ...base, ...remote("SRC", src), ...remote("DST", dst) }, stdio: ["ignore", "inherit", "inherit"] });
   if (r.status !== 0) throw new Error(`rclone copy exited ${r.status}`);
   return { seconds: (performance.now() - started) / 1000 };
 }
