@@ -37,10 +37,10 @@ export async function listBuckets(env: Env, serviceUuid: string): Promise<Bucket
 export type CreateBucketResult = { kind: "created"; row: BucketRow } | { kind: "exists" } | { kind: "deleting" };
 
 export async function createBucket(env: Env, serviceUuid: string, name: string): Promise<CreateBucketResult> {
-  const row: BucketRow = { serviceUuid, name, createdAt: isoMicro(), deletedAt: null, policy: null, purgeLease: null, purgeLeaseUntil: null };
   try {
-    await db(env).insert(buckets).values(row);
-    return { kind: "created", row };
+    // Only the columns this layer owns: every other column keeps its default.
+    const [row] = await db(env).insert(buckets).values({ serviceUuid, name, createdAt: isoMicro() }).returning();
+    return { kind: "created", row: row! };
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
     const existing = await db(env)
