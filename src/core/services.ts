@@ -7,6 +7,7 @@ import { buckets, serviceLabels, serviceNetworks, services, serviceStateMessages
 import { customDomains, staticWebsites } from "../schema/website.tables";
 import { type Db, db as getDb, isUniqueViolation } from "../storage/db";
 import { CoreError, Problems, conflict, notFound, unwrap } from "./errors";
+import { serviceTotals, type UsageTotals } from "./metrics/series";
 import { getRegion } from "./regions";
 import { assembleUsers, iamEntityCount, userQueries } from "./iam/service-iam";
 import type { UserView } from "./iam/views";
@@ -66,6 +67,8 @@ export interface ServiceParts {
   staticWebsites: (typeof staticWebsites.$inferSelect)[];
   /** IAM users as the service body shows them (access keys without secrets, attached policies). */
   users: UserView[];
+  /** Exact current totals from the usage meter; filled where a view is rendered (zeros otherwise). */
+  usage?: UsageTotals;
 }
 
 /** Endpoints exist for attached networks while the service is not stopped or being deleted. */
@@ -102,7 +105,7 @@ export function toView(env: Env, row: ServiceRow, parts: ServiceParts): ServiceV
     custom_domains: [...parts.customDomains].sort(byCreation).map(customDomainView),
     static_websites: [...parts.staticWebsites].sort(byCreation).map(staticWebsiteView),
     users: parts.users,
-    usage: { total_objects: 0, total_size_bytes: 0 },
+    usage: parts.usage ?? { total_objects: 0, total_size_bytes: 0 },
     state_messages: [
       ...parts.messages.map((m) => ({ code: m.code, message: m.message, operational_state: m.operationalState, created_at: m.createdAt, updated_at: m.updatedAt })),
       // Derived from the domains themselves, so lifecycle steps (which clear stored messages) never drop it.
@@ -144,8 +147,8 @@ async function loadParts(d: Db, uuids: string[]): Promise<Map<string, ServicePar
 export async function getServiceView(env: Env, accountId: string, uuid: string): Promise<ServiceView> {
   const d = getDb(env);
   const row = await findService(d, accountId, uuid);
-  const parts = await loadParts(d, [uuid]);
-  return toView(env, row, parts.get(uuid)!);
+  const [parts, usage] = await Promise.all([loadParts(d, [uuid]), serviceTotals(env, uuid)]);
+  return toView(env, row, { ...parts.get(uuid)!, usage });
 }
 
 export async function getServiceParts(d: Db, uuid: string): Promise<ServiceParts> {
@@ -181,8 +184,9 @@ export async function listServices(env: Env, accountId: string, q: ServiceListQu
     .limit(q.limit)
     .offset(q.offset)
     .all();
-  const parts = await loadParts(d, rows.map((r) => r.uuid));
-  return rows.map((r) => toView(env, r, parts.get(r.uuid)!));
+  // One meter call per service of the page (at most 100), in parallel.
+  const [parts, usage] = await Promise.all([loadParts(d, rows.map((r) => r.uuid)), Promise.all(rows.map((r) => serviceTotals(env, r.uuid)))]);
+  return rows.map((r, i) => toView(env, r, { ...parts.get(r.uuid)!, usage: usage[i]! }));
 }
 
 // ---------------------------------------------------------------- writing

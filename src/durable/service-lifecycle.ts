@@ -1,10 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
-import { and, eq, isNotNull } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { config } from "../config";
 import { capture, CoreError, type Outcome } from "../core/errors";
 import { deletePlan, isTerminal, type Plan, setupPlan, stateMessageFor } from "../core/lifecycle";
 import { deleteServiceIam } from "../core/iam/service-iam";
-import { purgePrefix } from "../core/purge";
+import { purgeAllBuckets, purgeDeletedBuckets } from "../core/buckets/purge";
 import {
   assertMutable,
   currentConfig,
@@ -26,9 +26,8 @@ import {
 import { reverifyCustomDomains } from "../core/websites/domains";
 import { isoMicro } from "../lib/time";
 import type { ServiceView } from "../schema/service";
-import { buckets, type OperationalState, services, serviceStateMessages } from "../schema/tables";
+import { type OperationalState, services, serviceStateMessages } from "../schema/tables";
 import { db } from "../storage/db";
-import { bucketPrefix, servicePrefix } from "../storage/keys";
 
 interface LifecycleRow {
   service_uuid: string;
@@ -210,21 +209,11 @@ export class ServiceLifecycle extends DurableObject<Env> {
   private async work(row: ServiceRow, state: OperationalState): Promise<boolean> {
     const d = db(this.env);
     switch (state) {
-      case "cleanup-deleted-buckets": {
-        const gone = await d.select().from(buckets).where(and(eq(buckets.serviceUuid, row.uuid), isNotNull(buckets.deletedAt))).all();
-        for (const b of gone) {
-          const r = await purgePrefix(this.env.OBJECTS, bucketPrefix(row.uuid, b.name));
-          if (!r.done) return false;
-          await d.delete(buckets).where(and(eq(buckets.serviceUuid, row.uuid), eq(buckets.name, b.name)));
-        }
-        return true;
-      }
-      case "delete-buckets": {
-        const r = await purgePrefix(this.env.OBJECTS, servicePrefix(row.uuid));
-        if (!r.done) return false;
-        await d.delete(buckets).where(eq(buckets.serviceUuid, row.uuid));
-        return true;
-      }
+      // The control plane's bucket purge (core/buckets/purge.ts), a bounded turn per alarm.
+      case "cleanup-deleted-buckets":
+        return purgeDeletedBuckets(this.env, row.uuid);
+      case "delete-buckets":
+        return purgeAllBuckets(this.env, row.uuid);
       case "delete-iam":
         await deleteServiceIam(d, row.uuid);
         return true;

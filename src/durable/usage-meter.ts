@@ -151,6 +151,35 @@ export class UsageMeter extends DurableObject<Env> {
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + FLUSH_INTERVAL_MS);
   }
 
+  /**
+   * A bucket's objects were removed without S3 requests (the control plane's purge): everything
+   * its totals still hold is counted as deleted at `at` (under access key "", no request) and
+   * the totals drop to zero, so hourly rollups and totals stay consistent. A repeated call
+   * counts nothing more.
+   */
+  async dropBucket(serviceUuid: string, bucket: string, at: number): Promise<BucketTotals> {
+    const sqlx = this.ctx.storage.sql;
+    sqlx.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('service_uuid', ?)", serviceUuid);
+    const t = sqlx.exec<{ objects: number; bytes: number }>("SELECT objects, bytes FROM totals WHERE bucket = ?", bucket).toArray()[0];
+    if (!t || (t.objects === 0 && t.bytes === 0)) return { bucket, objects: 0, bytes: 0 };
+    sqlx.exec(
+      `INSERT INTO hourly (bucket, hour, access_key, objects_deleted, bytes_deleted, dirty) VALUES (?, ?, '', ?, ?, 1)
+       ON CONFLICT (bucket, hour, access_key) DO UPDATE SET objects_deleted = objects_deleted + excluded.objects_deleted, bytes_deleted = bytes_deleted + excluded.bytes_deleted, dirty = 1`,
+      bucket,
+      Math.floor(at / HOUR_MS),
+      t.objects,
+      t.bytes,
+    );
+    sqlx.exec("UPDATE totals SET objects = 0, bytes = 0, dirty = 1 WHERE bucket = ?", bucket);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + FLUSH_INTERVAL_MS);
+    return { bucket, objects: t.objects, bytes: t.bytes };
+  }
+
+  /** Totals and every hour this object still holds, read at one instant (for metric series). */
+  async snapshot(): Promise<{ totals: BucketTotals[]; hourly: HourlyRow[] }> {
+    return { totals: await this.totals(), hourly: await this.hourly() };
+  }
+
   async totals(): Promise<BucketTotals[]> {
     return this.ctx.storage.sql
       .exec<{ bucket: string; objects: number; bytes: number }>("SELECT bucket, objects, bytes FROM totals ORDER BY bucket")

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { bucketPurgeHandler } from "../core/buckets/queue";
 import { jobQueueHandlers } from "../core/jobs/queue";
 
 /** A kind of background work carried on the JOBS queue. `run` must be idempotent: messages can be redelivered. */
@@ -12,4 +13,5 @@ export const queueHandlers: Record<string, QueueHandler> = {
   "job-configure": jobQueueHandlers.configure,
   "job-list": jobQueueHandlers.list,
   "job-copy": jobQueueHandlers.copy,
+  "bucket-purge": bucketPurgeHandler,
 };

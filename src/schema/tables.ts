@@ -133,6 +133,12 @@ export const buckets = sqliteTable(
     /** Set when the bucket is deleted; a queue-driven purge removes its objects, then the row. */
     deletedAt: text("deleted_at"),
     policy: text("policy"),
+    /**
+     * Lease of the purge run working on a deleted bucket (core/buckets/purge.ts): a random token
+     * and its expiry in D1's clock (unix seconds), so two deliveries never purge at once.
+     */
+    purgeLease: text("purge_lease"),
+    purgeLeaseUntil: integer("purge_lease_until"),
   },
   (t) => [primaryKey({ columns: [t.serviceUuid, t.name] }), index("buckets_name").on(t.name)],
 );

@@ -974,6 +974,90 @@ export interface paths {
         patch: operations["modifyStaticWebsite"];
         trace?: never;
     };
+    "/1.3/object-storage-2/{service_uuid}/buckets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List buckets (bucket metrics)
+         * @description Buckets by name with their exact object and byte totals; deleted buckets stay listed (deleted: true) until their purge completes.
+         */
+        get: operations["listBucketMetrics"];
+        put?: never;
+        /**
+         * Create bucket
+         * @description The bucket is usable through S3 at once. 409 when the name is taken, also while a deleted bucket of that name is still being purged.
+         */
+        post: operations["createBucket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/1.3/object-storage-2/{service_uuid}/buckets/{bucket_name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete bucket
+         * @description Removes the bucket with every object and multipart upload permanently. S3 sees it gone at once; the objects are purged in the background.
+         */
+        delete: operations["deleteBucket"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/1.3/object-storage-2/{service_uuid}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get service metrics
+         * @description Objects and bytes stored in the service now, exact (from the usage meter).
+         */
+        get: operations["getUsageMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/1.3/object-storage-2/{service_uuid}/metrics/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List service metrics series
+         * @description Usage per interval over every bucket. Intervals are aligned to multiples of the interval since the Unix epoch (UTC); every interval that overlaps [from, min(to, now)) is listed, the current one included. *_total fields are the state as of end_at.
+         */
+        get: operations["listMetricsSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/accounts": {
         parameters: {
             query?: never;
@@ -1653,6 +1737,48 @@ export interface components {
             enabled?: boolean;
             /** @description Replaces the existing error pages. */
             error_pages?: components["schemas"]["StaticWebsiteErrorPage"][];
+        };
+        Bucket: {
+            name: string;
+            /** @description Deleted: gone for S3, its objects still being purged; the entry disappears when the purge completes. */
+            deleted: boolean;
+            total_objects: number;
+            total_size_bytes: number;
+        };
+        BucketCreate: {
+            /**
+             * @description Unique within the service; letters, digits, '.', '-' and '_', not beginning with '.'. Names outside S3's rules (upper case, '_', over 63 characters) are reachable path-style only.
+             * @example example-bucket
+             */
+            name: string;
+        };
+        UsageMetrics: {
+            /** @description Objects stored in the service's buckets now. */
+            total_objects: number;
+            /** @description Their total size in bytes. */
+            total_size_bytes: number;
+        };
+        MetricsSeriesEntry: {
+            /**
+             * @description Start of the interval, inclusive (RFC 3339, UTC)
+             * @example 2023-10-31T11:00:00Z
+             */
+            start_at: string;
+            /**
+             * @description End of the interval, exclusive
+             * @example 2023-10-31T12:00:00Z
+             */
+            end_at: string;
+            bytes_created: number;
+            bytes_deleted: number;
+            bytes_received: number;
+            bytes_transmitted: number;
+            /** @description Bytes stored as of end_at */
+            bytes_total: number;
+            objects_created: number;
+            objects_deleted: number;
+            /** @description Objects stored as of end_at */
+            objects_total: number;
         };
         Account: {
             id: string;
@@ -8941,6 +9067,403 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StaticWebsite"];
+                };
+            };
+            /** @description Validation error (INVALID_REQUEST) or a state that forbids the operation (SERVICE_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or bad credentials (AUTHENTICATION_FAILED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account is disabled (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Resource not found (RESOURCE_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Name or key already taken (CONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (GENERAL_FAILURE) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listBucketMetrics: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                service_uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Buckets */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bucket"][];
+                };
+            };
+            /** @description Validation error (INVALID_REQUEST) or a state that forbids the operation (SERVICE_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or bad credentials (AUTHENTICATION_FAILED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account is disabled (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Resource not found (RESOURCE_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Name or key already taken (CONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (GENERAL_FAILURE) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createBucket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BucketCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bucket"];
+                };
+            };
+            /** @description Validation error (INVALID_REQUEST) or a state that forbids the operation (SERVICE_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or bad credentials (AUTHENTICATION_FAILED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account is disabled (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Resource not found (RESOURCE_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Name or key already taken (CONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (GENERAL_FAILURE) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteBucket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_uuid: string;
+                bucket_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (INVALID_REQUEST) or a state that forbids the operation (SERVICE_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or bad credentials (AUTHENTICATION_FAILED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account is disabled (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Resource not found (RESOURCE_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Name or key already taken (CONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (GENERAL_FAILURE) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUsageMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Usage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageMetrics"];
+                };
+            };
+            /** @description Validation error (INVALID_REQUEST) or a state that forbids the operation (SERVICE_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or bad credentials (AUTHENTICATION_FAILED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account is disabled (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Resource not found (RESOURCE_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Name or key already taken (CONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (GENERAL_FAILURE) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMetricsSeries: {
+        parameters: {
+            query?: {
+                /** @description Beginning of the range (RFC 3339). Default: 24 hours ago. */
+                from?: string;
+                /** @description End of the range (RFC 3339), exclusive. Default: now. */
+                to?: string;
+                /** @description Aggregation interval, 1h to 24h. Default: 1h. */
+                interval?: string;
+                /** @description Default: -start_at (newest first). */
+                sort?: "start_at" | "-start_at";
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                service_uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Series entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricsSeriesEntry"][];
                 };
             };
             /** @description Validation error (INVALID_REQUEST) or a state that forbids the operation (SERVICE_ERROR) */

@@ -2,9 +2,11 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../context";
 import { createRouter } from "../factory";
 import { accountAuth } from "./auth";
+import { registerBuckets } from "./buckets";
 import { registerIam } from "./iam";
 import { registerJobs } from "./jobs";
 import { registerLabels } from "./labels";
+import { registerMetrics } from "./metrics";
 import { registerNetworks } from "./networks";
 import { generalFailure, renderProblem } from "./problem";
 import { registerRegions } from "./regions";
@@ -26,5 +28,7 @@ export function upcloudRouter(): UpcloudRouter {
   registerIam(app);
   registerCustomDomains(app);
   registerStaticWebsites(app);
+  registerBuckets(app);
+  registerMetrics(app);
   return app;
 }

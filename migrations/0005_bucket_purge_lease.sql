@@ -1,0 +1,2 @@
+ALTER TABLE `buckets` ADD `purge_lease` text;--> statement-breakpoint
+ALTER TABLE `buckets` ADD `purge_lease_until` integer;
