@@ -143,3 +143,30 @@ describe("errors", () => {
     expect(await res.text()).toContain("<Code>AuthorizationHeaderMalformed</Code>");
   });
 });
+
+describe("api-mode custom domains", () => {
+  it("serve the S3 API of their service, path-style and virtual-hosted; static-website domains do not", async () => {
+    const domain = `${newBucket()}.example.com`;
+    const r = await e.tenant.api("POST", `/${e.service.uuid}/custom-domains`, { domain_name: domain, type: "public", mode: "api" });
+    expect(r.status, r.text).toBe(201);
+    const path = s3Client({ ...e, host: domain }, keys, { style: "endpoint-path" }).client;
+    const b = newBucket();
+    await path.send(new CreateBucketCommand({ Bucket: b }));
+    await path.send(new PutObjectCommand({ Bucket: b, Key: "via-custom", Body: "custom domain" }));
+    const { client: virtual, handler } = s3Client({ ...e, host: domain }, keys, { style: "virtual" });
+    expect(await bodyText((await virtual.send(new GetObjectCommand({ Bucket: b, Key: "via-custom" }))).Body)).toBe("custom domain");
+    expect(handler.sent.at(-1)!.url).toContain(`http://${b}.${domain}/via-custom`);
+    // The same bucket through the service's own endpoint: one storage.
+    const own = s3Client(e, keys, { style: "endpoint-path" }).client;
+    expect(await bodyText((await own.send(new GetObjectCommand({ Bucket: b, Key: "via-custom" }))).Body)).toBe("custom domain");
+
+    const site = `${newBucket()}.example.com`;
+    expect((await e.tenant.api("POST", `/${e.service.uuid}/custom-domains`, { domain_name: site, type: "public", mode: "static-website" })).status).toBe(201);
+    const err = await s3Error(s3Client({ ...e, host: site }, keys, { style: "endpoint-path" }).client.send(new ListObjectsV2Command({ Bucket: b })));
+    expect(err.$metadata.httpStatusCode).not.toBe(200);
+    // An unknown domain is not S3 either: it reaches the control plane's 404.
+    const unknown = await call("GET", `http://nobody-${newBucket()}.example.org/${b}`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("content-type")).toBe("application/problem+json");
+  });
+});

@@ -5,11 +5,13 @@
  *   anonymous requests included. Requests signed for another service (iam, sts) are left alone.
  * - on any other host, by authentication: SigV4 with credential scope `s3` (header or presigned),
  *   SigV2 (`AWS ` header or `AWSAccessKeyId` query); path-style, the service found from the key.
+ * - a verified `api`-mode custom domain of a service (or `<bucket>.<domain>`): as its endpoint host.
  * Everything else (and `<label>-static` hosts) goes on to the control plane untouched.
  */
 import { eq } from "drizzle-orm";
 import { config } from "../../config";
 import { authKind, AuthError, parseAuth, type ParsedAuth } from "../../core/sigv4";
+import { serviceForCustomApiDomain } from "../../core/websites/domains";
 import { accounts, services } from "../../schema/tables";
 import { db } from "../../storage/db";
 
@@ -94,21 +96,46 @@ export function parseEndpointHost(hostname: string, baseDomain: string): { label
 
 const S3_SCOPE = /\/s3\/aws4_request/;
 
+/** Hosts that can never be a customer's domain: IP literals and single labels such as localhost. */
+const NOT_A_DOMAIN = /^(\d{1,3}(\.\d{1,3}){3}|\[.*\]|[^.]+)$/;
+const customCache = new Map<string, { at: number; value: { serviceUuid: string; bucket: string | null } | null }>();
+
+/** A verified `api`-mode custom domain (or `<bucket>.<domain>`), cached like service lookups. */
+async function customApiDomain(env: Env, hostname: string) {
+  const host = hostname.toLowerCase();
+  if (NOT_A_DOMAIN.test(host)) return null;
+  const now = Date.now();
+  const hit = customCache.get(host);
+  if (hit && now - hit.at < SERVICE_CACHE_MS) return hit.value;
+  const value = await serviceForCustomApiDomain(env, host);
+  if (customCache.size >= CACHE_LIMIT) customCache.delete(customCache.keys().next().value!);
+  customCache.set(host, { at: now, value });
+  return value;
+}
+
+/** A request on a host that names a service: S3 unless it is signed for IAM/STS or another scheme. */
+function hostTarget(request: Request, url: URL, service: ServiceInfo, hostBucket: string | null): S3Target | null {
+  const kind = authKind(request, url);
+  const auth = kind === "none" ? null : parseAuth(request, url);
+  // IAM and STS share the endpoint host; they are signed for their own service.
+  if (auth && !(auth instanceof AuthError) && auth.version === 4 && auth.scope.service !== "s3") return null;
+  if (kind === "other") return null;
+  return { service, hostBucket, auth };
+}
+
 /** The S3 target of a request, or null when it belongs to the control plane. */
 export async function s3Target(request: Request, env: Env, url: URL): Promise<S3Target | null> {
   const endpoint = parseEndpointHost(url.hostname, config(env).BASE_DOMAIN);
   if (endpoint?.kind === "api") {
     const service = await serviceByLabel(env, endpoint.label);
-    if (service) {
-      const kind = authKind(request, url);
-      const auth = kind === "none" ? null : parseAuth(request, url);
-      // IAM and STS share the endpoint host; they are signed for their own service.
-      if (auth && !(auth instanceof AuthError) && auth.version === 4 && auth.scope.service !== "s3") return null;
-      if (kind === "other") return null;
-      return { service, hostBucket: endpoint.bucket, auth };
-    }
+    if (service) return hostTarget(request, url, service, endpoint.bucket);
   }
   if (endpoint?.kind === "static") return null;
+  if (!endpoint) {
+    const custom = await customApiDomain(env, url.hostname);
+    const service = custom && (await serviceByUuid(env, custom.serviceUuid));
+    if (custom && service) return hostTarget(request, url, service, custom.bucket);
+  }
   const kind = authKind(request, url);
   if (kind === "sigv2-header") return { service: null, hostBucket: null, auth: parseAuth(request, url) };
   if (kind === "sigv2-query") {
