@@ -7,7 +7,7 @@ import { buckets, serviceLabels, serviceNetworks, services, serviceStateMessages
 import { customDomains, staticWebsites } from "../schema/website.tables";
 import { type Db, db as getDb, isUniqueViolation } from "../storage/db";
 import { CoreError, Problems, conflict, notFound, unwrap } from "./errors";
-import { serviceTotals, type UsageTotals } from "./metrics/series";
+import { serviceTotals, type UsageTotals } from "./metrics/usage";
 import { getRegion } from "./regions";
 import { assembleUsers, iamEntityCount, userQueries } from "./iam/service-iam";
 import type { UserView } from "./iam/views";

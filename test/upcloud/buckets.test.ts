@@ -101,7 +101,7 @@ describe("control-plane buckets", () => {
     expect((await client.send(new ListBucketsCommand({}))).Buckets!.map((b) => b.Name)).toEqual(expect.arrayContaining([odd, long]));
   });
 
-  it.each([
+  it.each<[unknown, string]>([
     [{ name: "" }, "empty"],
     [{ name: "x".repeat(255) }, "255 characters"],
     [{ name: "a/b" }, "a slash"],
@@ -114,7 +114,7 @@ describe("control-plane buckets", () => {
     [{}, "no name"],
     [{ name: 5 }, "a number"],
     [{ name: null }, "null"],
-  ])("refuses %j (%s) with 400 naming name", async (body) => {
+  ])("refuses %j (%s) with 400 naming name", async (body, _why) => {
     const r = await api("POST", "/buckets", body);
     expectProblem(r, 400, "INVALID_REQUEST");
     expect(invalidNames(r)).toEqual(["name"]);

@@ -1,12 +1,12 @@
 /**
- * Usage metrics of a service: current totals and the metric series (GET /{uuid}/metrics/series).
+ * The metric series of a service (GET /{uuid}/metrics/series).
  *
- * Totals are the usage meter's exact running totals. A series entry aggregates the meter's hourly
- * rollups of every bucket and access key over [start_at, end_at); its *_total fields are the state
- * as of end_at, computed backwards from the current totals: total(end_at) = current − Σ net change
- * of the hours at or after end_at. Rollups are read from D1 for hours the meter has flushed and
- * dropped, and from the meter itself (one snapshot, taken at one instant with the totals) for the
- * hours it still holds, so a series is exact and current without waiting for a flush.
+ * A series entry aggregates the usage meter's hourly rollups of every bucket and access key over
+ * [start_at, end_at); its *_total fields are the state as of end_at, computed backwards from the
+ * meter's exact current totals: total(end_at) = current − Σ net change of the hours at or after
+ * end_at. Rollups are read from D1 for hours the meter has flushed and dropped, and from the meter
+ * itself (one snapshot, taken at one instant with the totals) for the hours it still holds, so a
+ * series is exact and current without waiting for a flush.
  *
  * Intervals: a whole number of hours from 1h to 24h, aligned to multiples of the interval since
  * the Unix epoch in UTC (6h → 00:00, 06:00, 12:00, 18:00; 24h → midnight UTC). The series holds
@@ -21,20 +21,6 @@ import { Problems } from "../errors";
 import { type HourlyRow, usageMeter } from "../s3/usage";
 
 export const HOUR_MS = 3_600_000;
-
-export interface UsageTotals {
-  total_objects: number;
-  total_size_bytes: number;
-}
-
-/** The service's exact current totals (every bucket, including deleted ones not yet purged). */
-export async function serviceTotals(env: Env, serviceUuid: string): Promise<UsageTotals> {
-  const totals = await usageMeter(env, serviceUuid).totals();
-  return {
-    total_objects: totals.reduce((n, t) => n + t.objects, 0),
-    total_size_bytes: totals.reduce((n, t) => n + t.bytes, 0),
-  };
-}
 
 // ---------------------------------------------------------------- query values
 

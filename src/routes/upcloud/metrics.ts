@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { metricSeries, parseInterval, parseRfc3339, SERIES_SORTS, serviceTotals } from "../../core/metrics/series";
+import { metricSeries, parseInterval, parseRfc3339, SERIES_SORTS } from "../../core/metrics/series";
+import { serviceTotals } from "../../core/metrics/usage";
 import { findService } from "../../core/services";
 import { intQuery } from "../../schema/service";
 import { db } from "../../storage/db";
