@@ -113,6 +113,18 @@ describe("transport", () => {
     await drain();
     expect(fetched).toEqual(["https://s3.amazonaws.com/", "http://nosuchlabel.localhost:8787/"]);
   });
+
+  it("sends a streamed upload out whole, sized by its Content-Length", async () => {
+    let received = -1;
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input) => {
+      received = (await (input as Request).arrayBuffer()).byteLength;
+      return new Response(null, { status: 200, headers: { etag: '"abc"' } });
+    });
+    const client = new S3Client("target", creds, transport(env).send);
+    const body = new Blob([new Uint8Array(70_000)]).stream();
+    expect(await client.putObject("b", "k", body, 70_000, new Headers())).toBe("abc");
+    expect(received).toBe(70_000);
+  });
 });
 
 describe("work units", () => {

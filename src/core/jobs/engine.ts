@@ -43,7 +43,7 @@ export const tuning = {
   batchObjects: 100,
   batchBytes: 256 * 1024 * 1024,
   /** Objects of one batch copied at once. */
-  copyConcurrency: 8,
+  copyConcurrency: 16,
 };
 /** Deliveries of a configure or listing step that failed transiently, before the job gives up on it. */
 export const STEP_ATTEMPTS = 5;

@@ -203,11 +203,11 @@ export class S3Client {
     return this.call("GetObject", "GET", this.url(bucket, key), h);
   }
 
-  /** PUT of exactly `length` bytes streamed from `body`; returns the stored ETag. */
+  /** PUT of exactly `length` bytes streamed from `body` (sent with Content-Length); returns the stored ETag. */
   async putObject(bucket: string, key: string, body: ReadableStream, length: number, metadata: Headers): Promise<string> {
     const h = new Headers(metadata);
     h.set("content-length", String(length));
-    const res = await this.call("PutObject", "PUT", this.url(bucket, key), h, fixedLength(body, length));
+    const res = await this.call("PutObject", "PUT", this.url(bucket, key), h, body);
     await res.body?.cancel();
     return normEtag(res.headers.get("etag"));
   }
@@ -221,7 +221,7 @@ export class S3Client {
 
   async uploadPart(bucket: string, key: string, uploadId: string, part: number, body: ReadableStream, length: number): Promise<string> {
     const h = new Headers({ "content-length": String(length) });
-    const res = await this.call("UploadPart", "PUT", this.url(bucket, key, { partNumber: String(part), uploadId }), h, fixedLength(body, length));
+    const res = await this.call("UploadPart", "PUT", this.url(bucket, key, { partNumber: String(part), uploadId }), h, body);
     await res.body?.cancel();
     return normEtag(res.headers.get("etag"));
   }
@@ -258,15 +258,6 @@ function streamOf(s: string): ReadableStream {
       c.close();
     },
   });
-}
-
-/** A body of known length: fetch then sends Content-Length (S3 refuses chunked uploads without it). */
-function fixedLength(body: ReadableStream, length: number): ReadableStream {
-  const f = new FixedLengthStream(length);
-  body.pipeTo(f.writable).catch(() => {
-    // The upload fails on its own when the body does; the rejection is reported there.
-  });
-  return f.readable;
 }
 
 async function errorOf(operation: string, res: Response, side: Side): Promise<S3CallError> {

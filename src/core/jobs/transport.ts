@@ -7,6 +7,38 @@ import { config } from "../../config";
 import { handleS3 } from "../../routes/s3";
 import { parseEndpointHost, s3Target, serviceByLabel } from "../../routes/s3/dispatch";
 
+/**
+ * A streamed body of known length, for fetch: through a FixedLengthStream the runtime sends
+ * Content-Length instead of chunked encoding (S3 refuses chunked uploads without a length).
+ * Only for the network: the runtime cannot hand a FixedLengthStream to an in-process reader that
+ * pipes it into another one (the S3 handler's own), so local requests never get one.
+ */
+function withLength(request: Request): Request {
+  const length = Number(request.headers.get("content-length") ?? NaN);
+  if (!request.body || !Number.isSafeInteger(length)) return request;
+  const fixed = new FixedLengthStream(length);
+  void pump(request.body, fixed.writable);
+  return new Request(request, { body: fixed.readable, duplex: "half" } as RequestInit);
+}
+
+/** Chunk by chunk (pipeTo between two of the runtime's transform streams is not implemented). */
+async function pump(from: ReadableStream<Uint8Array>, to: WritableStream<Uint8Array>): Promise<void> {
+  const reader = from.getReader();
+  const writer = to.getWriter();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      await writer.write(value);
+    }
+    await writer.close();
+  } catch (e) {
+    // The request fails on its own when its body does; both ends are released here.
+    await writer.abort(e).catch(() => {});
+    await reader.cancel(e).catch(() => {});
+  }
+}
+
 /** Sends one signed S3 request and answers its response. */
 export type Transport = (request: Request) => Promise<Response>;
 
@@ -33,9 +65,10 @@ export function transport(env: Env): { send: Transport; drain: () => Promise<voi
     const url = new URL(request.url);
     if (await localService(env, url)) {
       const target = await s3Target(request, env, url);
+      // The body goes in as it is: the S3 handler sizes it from Content-Length itself.
       if (target) return handleS3(request, env, ctx, target);
     }
-    return fetch(request);
+    return fetch(withLength(request));
   };
   const drain = async () => {
     while (pending.length) await Promise.allSettled(pending.splice(0));
