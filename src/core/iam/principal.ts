@@ -2,6 +2,7 @@
 // and which policies decide for that identity. A couple of D1 queries each.
 
 import { and, eq, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
+import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { config } from "../../config";
 import { decryptSecret } from "../../lib/crypto";
@@ -57,6 +58,29 @@ export async function findAccessKey(env: Env, accessKeyId: string): Promise<Acce
   };
 }
 
+/** Key changes (deactivation, deletion, its service's deletion) reach the data plane within this long. */
+export const ACCESS_KEY_CACHE_MS = 5_000;
+const ACCESS_KEY_CACHE_LIMIT = 1000;
+const keyCache = new Map<string, { at: number; key: AccessKeyPrincipal }>();
+
+/**
+ * findAccessKey for the data plane's hot path: a found key (with its decrypted secret) is kept in
+ * this isolate's memory for ACCESS_KEY_CACHE_MS, so a busy key costs no D1 query and no decryption
+ * per request. Values are cached, never pending promises (which must not cross requests). Unknown
+ * keys are not cached: a key created a moment ago works at once.
+ */
+export async function findAccessKeyCached(env: Env, accessKeyId: string, now: number = Date.now()): Promise<AccessKeyPrincipal | null> {
+  const hit = keyCache.get(accessKeyId);
+  if (hit && now - hit.at < ACCESS_KEY_CACHE_MS) return hit.key;
+  const key = await findAccessKey(env, accessKeyId);
+  keyCache.delete(accessKeyId);
+  if (key) {
+    if (keyCache.size >= ACCESS_KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value!);
+    keyCache.set(accessKeyId, { at: now, key });
+  }
+  return key;
+}
+
 /**
  * Records that the data plane accepted a key (the vendor's `last_used_at`). Written at most once a
  * minute per key, so a busy key does not turn every request into a D1 write.
@@ -91,13 +115,10 @@ function defaultVersionJoin(svc: string, nameCol: AnySQLiteColumn) {
   };
 }
 
-/**
- * The identity policies of a user (attached managed policies through their default version, inline
- * policies, and the same for every group it is in) or of a role, and its permissions boundary.
- * Three queries in one D1 batch. An unknown principal has no policies.
- */
-export async function principalPolicies(env: Env, serviceUuid: string, principal: { type: "user" | "role"; name: string }): Promise<IdentityPolicies> {
-  const d = getDb(env);
+type Principal = { type: "user" | "role"; name: string };
+
+/** The three queries of principalPolicies, to run in one D1 batch. */
+function policyQueries(d: ReturnType<typeof getDb>, serviceUuid: string, principal: Principal) {
   const svc = serviceUuid;
   const { type, name } = principal;
   const groupsOfUser = d.select({ g: iamGroupMembers.groupName }).from(iamGroupMembers).where(and(eq(iamGroupMembers.serviceUuid, svc), eq(iamGroupMembers.username, name)));
@@ -110,7 +131,7 @@ export async function principalPolicies(env: Env, serviceUuid: string, principal
   const bj = defaultVersionJoin(svc, bt.permissionsBoundary);
   const aj = defaultVersionJoin(svc, iamAttachments.policyName);
 
-  const [boundaryRows, attached, inline] = await d.batch([
+  return [
     d
       .select({ boundary: bt.permissionsBoundary, normalized: iamPolicyVersions.normalized })
       .from(bt)
@@ -127,8 +148,12 @@ export async function principalPolicies(env: Env, serviceUuid: string, principal
       .select({ type: iamInlinePolicies.principalType, owner: iamInlinePolicies.principalName, name: iamInlinePolicies.name, normalized: iamInlinePolicies.normalized })
       .from(iamInlinePolicies)
       .where(and(eq(iamInlinePolicies.serviceUuid, svc), owners(iamInlinePolicies.principalType, iamInlinePolicies.principalName))),
-  ]);
+  ] as const;
+}
 
+type PolicyRows = BatchResponse<ReturnType<typeof policyQueries>>;
+
+function assemblePolicies({ type, name }: Principal, [boundaryRows, attached, inline]: PolicyRows): IdentityPolicies {
   const policies: NamedPolicy[] = [];
   for (const a of attached) {
     // An attachment whose custom policy vanished contributes nothing (deletes are refused while attached).
@@ -142,6 +167,33 @@ export async function principalPolicies(env: Env, serviceUuid: string, principal
   const boundary =
     b && b.boundary !== null ? { name: b.boundary, source: `${type}:${name}/boundary:${b.boundary}`, document: documentOf(b.boundary, b.normalized) } : null;
   return { policies, boundary };
+}
+
+/**
+ * The identity policies of a user (attached managed policies through their default version, inline
+ * policies, and the same for every group it is in) or of a role, and its permissions boundary.
+ * Three queries in one D1 batch. An unknown principal has no policies.
+ */
+export async function principalPolicies(env: Env, serviceUuid: string, principal: Principal): Promise<IdentityPolicies> {
+  const d = getDb(env);
+  return assemblePolicies(principal, await d.batch(policyQueries(d, serviceUuid, principal)));
+}
+
+/**
+ * A user's identity policies and the rows of one more query of the caller's, in the same D1 batch:
+ * one round trip where two would be made (the S3 data plane reads a request's bucket this way).
+ */
+export async function identityPoliciesWith<Q extends BatchItem<"sqlite">>(
+  env: Env,
+  serviceUuid: string,
+  username: string,
+  query: (d: ReturnType<typeof getDb>) => Q,
+): Promise<{ identity: IdentityPolicies; rows: BatchResponse<[Q]>[0] }> {
+  const d = getDb(env);
+  const principal: Principal = { type: "user", name: username };
+  const [b, a, i] = policyQueries(d, serviceUuid, principal);
+  const [rows, ...policyRows] = await d.batch([query(d), b, a, i]);
+  return { identity: assemblePolicies(principal, policyRows as PolicyRows), rows: rows as BatchResponse<[Q]>[0] };
 }
 
 /** The identity policies of a user (see principalPolicies): what the S3 data plane evaluates. */

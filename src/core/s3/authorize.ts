@@ -4,7 +4,7 @@
  * alone can admit anonymous requests (a statement with Principal "*").
  */
 import { evaluate, type NamedPolicy, type RequestContext, type RequestPrincipal } from "../policy";
-import { identityPolicies } from "../iam/principal";
+import { identityPolicies, type IdentityPolicies } from "../iam/principal";
 
 export interface AccessKeyIdentity {
   kind: "user";
@@ -44,7 +44,7 @@ export const ALL_BUCKETS_ARN = "arn:aws:s3:::*";
  * decision that needs them.
  */
 export class Authorizer {
-  private identityP: Promise<{ policies: NamedPolicy[]; boundary: NamedPolicy | null }> | null = null;
+  private identityP: Promise<IdentityPolicies> | null = null;
 
   constructor(
     private readonly env: Env,
@@ -63,6 +63,11 @@ export class Authorizer {
     if (id.kind === "anonymous") return Promise.resolve({ policies: [], boundary: null });
     this.identityP ??= identityPolicies(this.env, id.serviceUuid, id.username);
     return this.identityP;
+  }
+
+  /** Policies already read for this request (with its bucket, in one D1 batch). */
+  preload(identity: IdentityPolicies): void {
+    this.identityP = Promise.resolve(identity);
   }
 
   async allowed(action: string, resource: string, bucketPolicy: NamedPolicy | null, context: RequestContext = {}): Promise<boolean> {

@@ -8,17 +8,26 @@ import { buckets } from "../../schema/tables";
 import { db, isUniqueViolation } from "../../storage/db";
 import { bucketPrefix } from "../../storage/keys";
 import { purgeBucketStorage } from "../../storage/objects";
+import { identityPoliciesWith, type IdentityPolicies } from "../iam/principal";
 
 export type BucketRow = typeof buckets.$inferSelect;
 
+const bucketQuery = (d: ReturnType<typeof db>, serviceUuid: string, name: string) =>
+  d.select().from(buckets).where(and(eq(buckets.serviceUuid, serviceUuid), eq(buckets.name, name)));
+const live = (rows: BucketRow[]): BucketRow | null => (rows[0] && rows[0].deletedAt === null ? rows[0] : null);
+
 /** The live bucket, or null (absent or deleted). */
 export async function findBucket(env: Env, serviceUuid: string, name: string): Promise<BucketRow | null> {
-  const row = await db(env)
-    .select()
-    .from(buckets)
-    .where(and(eq(buckets.serviceUuid, serviceUuid), eq(buckets.name, name)))
-    .get();
-  return row && row.deletedAt === null ? row : null;
+  return live(await bucketQuery(db(env), serviceUuid, name));
+}
+
+/**
+ * The live bucket (or null) and the identity policies of the user who asks, in one D1 round trip:
+ * what every bucket or object request of a key needs before it is authorized.
+ */
+export async function findBucketAndPolicies(env: Env, serviceUuid: string, name: string, username: string): Promise<{ row: BucketRow | null; identity: IdentityPolicies }> {
+  const { identity, rows } = await identityPoliciesWith(env, serviceUuid, username, (d) => bucketQuery(d, serviceUuid, name));
+  return { row: live(rows), identity };
 }
 
 export async function listBuckets(env: Env, serviceUuid: string): Promise<BucketRow[]> {

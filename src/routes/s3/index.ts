@@ -3,11 +3,11 @@
  * authorize through the policy engine, run the operation, answer (errors as S3 XML), and report
  * the request's usage to the service's meter after the response.
  */
-import { findAccessKey } from "../../core/iam/principal";
+import { findAccessKeyCached } from "../../core/iam/principal";
 import type { RequestContext } from "../../core/policy";
 import { ALL_BUCKETS_ARN, Authorizer, bucketArn, objectArn, type S3Identity } from "../../core/s3/authorize";
 import { bucketPolicyForEvaluation } from "../../core/s3/bucket-policy";
-import { findBucket } from "../../core/s3/buckets";
+import { findBucket, findBucketAndPolicies } from "../../core/s3/buckets";
 import { recordUsage } from "../../core/s3/usage";
 import { AuthError, verify, type VerifiedAuth } from "../../core/sigv4";
 import type { S3Context } from "./context";
@@ -95,7 +95,7 @@ async function authenticate(
     checkServiceState(target.service);
     return { service: target.service, identity: { kind: "anonymous" }, auth: null };
   }
-  const key = await findAccessKey(env, parsed.accessKeyId);
+  const key = await findAccessKeyCached(env, parsed.accessKeyId);
   if (!key || (target.service && key.serviceUuid !== target.service.uuid)) throw invalidAccessKey(parsed.accessKeyId);
   const v = await verify(parsed, request, url, key.secret, new Date(), target.hostBucket !== null ? { virtualHostedBucket: target.hostBucket } : {});
   if (!v.ok) throw fromAuthError(v.error);
@@ -133,7 +133,11 @@ async function serve(env: Env, ctx: ExecutionContext, request: Request, url: URL
   const authorizer = new Authorizer(env, identity, policyContext(request, url, auth));
   let bucketRow = null;
   if (bucket !== null && op !== "CreateBucket") {
-    bucketRow = await findBucket(env, service.uuid, bucket);
+    if (identity.kind === "user") {
+      const found = await findBucketAndPolicies(env, service.uuid, bucket, identity.username);
+      authorizer.preload(found.identity);
+      bucketRow = found.row;
+    } else bucketRow = await findBucket(env, service.uuid, bucket);
     if (!bucketRow) throw noSuchBucket(bucket);
   }
   const bucketPolicy = bucketPolicyForEvaluation(bucketRow?.policy ?? null);
