@@ -24,6 +24,7 @@ const SMALL: [string, Uint8Array | string, Record<string, string>][] = [
   [" leading and trailing ", "blanks", {}],
   ["deep/a/b/c/d/e/f/g/h/i/j/file.bin", bytes(100 * 1024, 11), {}],
   ["mid/1mib.bin", bytes(MiB, 12), { "content-type": "application/x-test" }],
+  ["mid/3mib streamed.bin", bytes(3 * MiB + 17, 14), { "content-type": "application/x-streamed", "x-amz-meta-path": "streamed" }],
   [
     "meta/all-headers.bin",
     "", // replaced by gzip bytes in beforeAll

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { copyObject, MiB, OBJECT_ATTEMPTS, partSize, targetLookup, type CopyContext } from "../../src/core/jobs/copy";
+import { copyObject, MiB, OBJECT_ATTEMPTS, partSize, Streams, targetLookup, type CopyContext } from "../../src/core/jobs/copy";
 import { batches, tuning } from "../../src/core/jobs/engine";
 import { addressableKey, encodeKey, normEtag, S3CallError, S3Client } from "../../src/core/jobs/s3client";
 import { transport } from "../../src/core/jobs/transport";
@@ -127,6 +127,35 @@ describe("transport", () => {
   });
 });
 
+describe("Streams", () => {
+  it("never runs more than its limit at once, and runs everything", async () => {
+    const streams = new Streams(2);
+    let active = 0;
+    let peak = 0;
+    const gates: (() => void)[] = [];
+    const runs = Array.from({ length: 5 }, (_, i) =>
+      streams.run(async () => {
+        active++;
+        peak = Math.max(peak, active);
+        await new Promise<void>((r) => gates.push(r));
+        active--;
+        return i;
+      }),
+    );
+    const settle = async () => {
+      for (let i = 0; i < 20; i++) await Promise.resolve();
+    };
+    await settle();
+    while (gates.length) {
+      expect(active).toBeLessThanOrEqual(2);
+      gates.shift()!();
+      await settle();
+    }
+    expect(await Promise.all(runs)).toEqual([0, 1, 2, 3, 4]);
+    expect(peak).toBe(2);
+  });
+});
+
 describe("work units", () => {
   it("batches by object count and by bytes", () => {
     const saved = { ...tuning };
@@ -155,6 +184,7 @@ describe("copyObject", () => {
       targetBucket: "t",
       ledger: async () => null,
       remember: async () => {},
+      streams: new Streams(2),
       pause: async () => {},
       ...over,
     }) as CopyContext;

@@ -1,8 +1,8 @@
 /**
- * Copies one object from source to target, streaming (never holding an object in memory):
- * a GET body piped into a PUT of the same length, or — above MULTIPART_THRESHOLD — ranged GETs
- * (bound to the source ETag) piped into UploadPart calls, a few at a time, then
- * CompleteMultipartUpload. Content-Type, the other content headers, Expires and x-amz-meta-* go
+ * Copies one object from source to target: small objects (≤ BUFFER_LIMIT) read whole then PUT;
+ * larger ones streamed, never held in memory — a GET body piped into a PUT of the same length, or
+ * above MULTIPART_THRESHOLD ranged GETs (bound to the source ETag) piped into UploadPart calls,
+ * then CompleteMultipartUpload. Streams are counted (see `Streams`). Content-Type, the other content headers, Expires and x-amz-meta-* go
  * along.
  *
  * Idempotent: the target is asked first (one listing per batch, else HEAD); an object already there with the same size and ETag —
@@ -16,6 +16,8 @@ import { addressableKey, compareKeys, keptMetadata, normEtag, S3CallError } from
 export const MiB = 1024 * 1024;
 /** Objects above this size are copied in parts. */
 export const MULTIPART_THRESHOLD = 8 * MiB;
+/** Objects up to this size are read whole before they are written (see `Streams`). */
+export const BUFFER_LIMIT = 1 * MiB;
 /** At least this part size; larger when 10,000 parts would not cover the object. */
 export const MIN_PART_SIZE = 8 * MiB;
 export const PART_CONCURRENCY = 4;
@@ -44,8 +46,34 @@ export interface CopyContext {
   remember: (key: string, rec: LedgerRecord) => Promise<void>;
   /** What a listing of the target says about a key (HEAD when absent or undefined). */
   lookup?: TargetLookup;
+  /** Bounds the source-to-target streams open at once (shared by the batch's objects and parts). */
+  streams: Streams;
   /** Waits between attempts (injectable so tests never sleep). */
   pause?: (ms: number) => Promise<void>;
+}
+
+/**
+ * A Worker invocation has a handful of simultaneous connections (fetch, R2 and other bindings);
+ * further ones wait for a free one. A streaming copy holds its source read open while it opens
+ * the target write, so too many at once could wait on each other forever. Streams are therefore
+ * counted: at most `limit` at a time. Small objects are read whole first and never hold two.
+ */
+export class Streams {
+  private active = 0;
+  private waiting: (() => void)[] = [];
+  constructor(readonly limit: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
+    else this.active++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
 }
 
 export function partSize(size: number): number {
@@ -93,7 +121,17 @@ async function alreadyCopied(c: CopyContext, o: ListedObject, fresh: boolean): P
 
 const emptyBody = () => new ReadableStream({ start: (ctl) => ctl.close() });
 
-async function copySingle(c: CopyContext, key: string): Promise<CopyOutcome> {
+async function copySingle(c: CopyContext, o: ListedObject): Promise<CopyOutcome> {
+  if (o.size > BUFFER_LIMIT) return c.streams.run(() => copyStreamed(c, o.key));
+  const res = await c.source.getObject(c.sourceBucket, o.key);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const sourceEtag = normEtag(res.headers.get("etag"));
+  const targetEtag = await c.target.putObject(c.targetBucket, o.key, bytes, bytes.length, keptMetadata(res.headers));
+  return { kind: "copied", bytes: bytes.length, ledger: targetEtag !== sourceEtag ? { sourceEtag, size: bytes.length, targetEtag } : null };
+}
+
+/** GET body piped into the PUT, never held in memory. */
+async function copyStreamed(c: CopyContext, key: string): Promise<CopyOutcome> {
   const res = await c.source.getObject(c.sourceBucket, key);
   const length = Number(res.headers.get("content-length") ?? NaN);
   if (!Number.isSafeInteger(length) || length < 0) {
@@ -120,12 +158,14 @@ async function copyMultipart(c: CopyContext, key: string): Promise<CopyOutcome> 
         const i = next++;
         const offset = i * step;
         const length = Math.min(step, size - offset);
-        const res = await c.source.getObject(c.sourceBucket, key, { range: { offset, length }, ...(head.etag ? { ifMatch: head.etag } : {}) });
-        if (res.status !== 206 && !(res.status === 200 && count === 1)) {
-          await res.body?.cancel();
-          throw new S3CallError("GetObject", res.status, "RangeNotHonoured", "the source ignored a Range request", null, "source");
-        }
-        etags[i] = await c.target.uploadPart(c.targetBucket, key, uploadId, i + 1, res.body ?? emptyBody(), length);
+        etags[i] = await c.streams.run(async () => {
+          const res = await c.source.getObject(c.sourceBucket, key, { range: { offset, length }, ...(head.etag ? { ifMatch: head.etag } : {}) });
+          if (res.status !== 206 && !(res.status === 200 && count === 1)) {
+            await res.body?.cancel();
+            throw new S3CallError("GetObject", res.status, "RangeNotHonoured", "the source ignored a Range request", null, "source");
+          }
+          return c.target.uploadPart(c.targetBucket, key, uploadId, i + 1, res.body ?? emptyBody(), length);
+        });
       }
     };
     await Promise.all(Array.from({ length: Math.min(PART_CONCURRENCY, count) }, worker));
@@ -149,7 +189,7 @@ export async function copyObject(c: CopyContext, o: ListedObject): Promise<CopyO
     try {
       // A retry asks the target afresh: the batch's listing predates the failed attempt.
       if (await alreadyCopied(c, o, attempt > 1)) return { kind: "skipped", bytes: o.size };
-      const done = o.size > MULTIPART_THRESHOLD ? await copyMultipart(c, o.key) : await copySingle(c, o.key);
+      const done = o.size > MULTIPART_THRESHOLD ? await copyMultipart(c, o.key) : await copySingle(c, o);
       // Recorded before the batch commits, so a redelivery after a crash still recognises the copy.
       if (done.kind === "copied" && done.ledger) await c.remember(o.key, done.ledger);
       return done;

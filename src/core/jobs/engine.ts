@@ -10,7 +10,7 @@ import { config } from "../../config";
 import { decryptSecret } from "../../lib/crypto";
 import { db as getDb } from "../../storage/db";
 import { bucketNameProblem } from "../s3/rules";
-import { copyObject, targetLookup, type CopyContext, type CopyOutcome, type LedgerRecord } from "./copy";
+import { copyObject, Streams, targetLookup, type CopyContext, type CopyOutcome, type LedgerRecord } from "./copy";
 import { S3CallError, S3Client, addressableKey, type ListedObject, type Side } from "./s3client";
 import { JobSpecSchema, type EndpointSpec, type JobSpec } from "./spec";
 import {
@@ -44,6 +44,8 @@ export const tuning = {
   batchBytes: 256 * 1024 * 1024,
   /** Objects of one batch copied at once. */
   copyConcurrency: 16,
+  /** Source-to-target streams (large objects, parts) open at once per message; see copy.ts `Streams`. */
+  streams: 2,
 };
 /** Deliveries of a configure or listing step that failed transiently, before the job gives up on it. */
 export const STEP_ATTEMPTS = 5;
@@ -330,6 +332,7 @@ async function copyStep(env: Env, job: JobRow, p: CopyPayload, send: Transport):
     sourceBucket: p.sb,
     targetBucket: p.tb,
     ledger: async (key: string) => (serviceUuid ? await ledgerEntry(d, serviceUuid, p.tb, key) : null),
+    streams: new Streams(tuning.streams),
     remember: async (key: string, rec: LedgerRecord) => {
       if (serviceUuid) await rememberCopy(d, { targetServiceUuid: serviceUuid, bucket: p.tb, key, ...rec });
     },

@@ -115,7 +115,7 @@ export class S3Client {
   }
 
   /** Signs and sends; a wrong region named by the store (AuthorizationHeaderMalformed) is retried once with its region. */
-  private async call(operation: string, method: string, url: string, headers: Headers = new Headers(), body: ReadableStream | null = null, retryRegion = true): Promise<Response> {
+  private async call(operation: string, method: string, url: string, headers: Headers = new Headers(), body: ReadableStream | Uint8Array | null = null, retryRegion = true): Promise<Response> {
     let res: Response;
     try {
       const init: RequestInit & { duplex?: string } = { method, headers, body };
@@ -129,7 +129,7 @@ export class S3Client {
     }
     if (res.ok || res.status === 304) return res;
     // A body the other end refused is released, so the source read it is piped from stops too.
-    if (body) body.cancel().catch(() => {});
+    if (body instanceof ReadableStream) body.cancel().catch(() => {});
     const err = await errorOf(operation, res, this.side);
     if (retryRegion && err.region && err.region !== this.creds.region && body === null) {
       this.creds = { ...this.creds, region: err.region };
@@ -204,7 +204,7 @@ export class S3Client {
   }
 
   /** PUT of exactly `length` bytes streamed from `body` (sent with Content-Length); returns the stored ETag. */
-  async putObject(bucket: string, key: string, body: ReadableStream, length: number, metadata: Headers): Promise<string> {
+  async putObject(bucket: string, key: string, body: ReadableStream | Uint8Array, length: number, metadata: Headers): Promise<string> {
     const h = new Headers(metadata);
     h.set("content-length", String(length));
     const res = await this.call("PutObject", "PUT", this.url(bucket, key), h, body);
