@@ -4,6 +4,7 @@ import { handleS3 } from "./routes/s3";
 import { s3Target } from "./routes/s3/dispatch";
 import { reconcileLifecycles } from "./core/reconcile";
 import { consumeBatch } from "./queue/consumer";
+import { invalidateIsolateCaches } from "./lib/isolate-cache";
 
 export { ServiceLifecycle } from "./durable/service-lifecycle";
 export { UsageMeter } from "./durable/usage-meter";
@@ -18,7 +19,10 @@ export default {
     if (site) return site;
     const target = await s3Target(request, env, new URL(request.url));
     if (target) return handleS3(request, env, ctx, target);
-    return app.fetch(request, env, ctx);
+    const res = await app.fetch(request, env, ctx);
+    // Any control-plane write may change what the data plane caches; this isolate sees it at once.
+    if (request.method !== "GET" && request.method !== "HEAD") invalidateIsolateCaches();
+    return res;
   },
   async queue(batch, env) {
     await consumeBatch(batch, env);

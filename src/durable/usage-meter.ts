@@ -17,10 +17,16 @@ export interface UsageEvent {
   op: OpClass;
   bytesIn?: number;
   bytesOut?: number;
-  /** Objects and bytes that now exist and did not before (a write's new object). */
+  /**
+   * A write that made `key` of `bucket` exist with `size` bytes (PutObject, CopyObject,
+   * CompleteMultipartUpload). The meter's object index says what it replaced, if anything.
+   */
+  wrote?: { key: string; size: number };
+  /** Keys of `bucket` this request deleted (present or not). */
+  removed?: string[];
+  /** Explicit counts, for changes the object index does not see (kept for events of older code). */
   objectsCreated?: number;
   bytesCreated?: number;
-  /** Objects and bytes that stopped existing: deleted, or replaced by an overwrite or a copy. */
   objectsDeleted?: number;
   bytesDeleted?: number;
 }
@@ -48,8 +54,10 @@ export interface HourlyRow {
   opsOther: number;
 }
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 const HOUR_MS = 3_600_000;
+/** Deletion markers in the object index are kept this long (for events that arrive late). */
+const TOMBSTONE_MS = HOUR_MS;
 /** How often counters reach D1: frequent enough for last_used_at, never per request. */
 export const FLUSH_INTERVAL_MS = 5 * 60_000;
 /** Flushed hours older than this are dropped from the object's storage. */
@@ -71,10 +79,21 @@ const COUNTERS = [
 
 const hourIso = (hour: number) => isoSeconds(new Date(hour * HOUR_MS));
 
+const OBJECTS_TABLE = "CREATE TABLE objects (bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER, at INTEGER NOT NULL, PRIMARY KEY (bucket, key))";
+
 /**
  * The usage meter of one service (one object per service, named by its uuid). It accumulates
  * per bucket, hour and access key in its own SQLite, keeps exact running totals per bucket, and
  * from its alarm writes the hourly rollups, bucket totals and access keys' last use to D1.
+ *
+ * Exact totals without a read before every write: the meter keeps an index of the service's
+ * objects (bucket, key → size, and the time of the last write or deletion, deletions as markers
+ * kept for TOMBSTONE_MS). A write event says only "key now has this size"; the index says whether
+ * it created an object or replaced one (and how large that was), a deletion whether there was
+ * anything to delete. So the S3 handlers never HEAD an object to meter it. Concurrent writes of
+ * one key are ordered by when the gateway saw each one complete. Objects stored before the index
+ * existed (meters of schema version 1) are not in it: overwriting or deleting one of those counts
+ * as a new object / nothing until the bucket is re-created.
  */
 export class UsageMeter extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
@@ -94,20 +113,64 @@ export class UsageMeter extends DurableObject<Env> {
       );
       sqlx.exec("CREATE TABLE totals (bucket TEXT PRIMARY KEY, objects INTEGER NOT NULL, bytes INTEGER NOT NULL, dirty INTEGER NOT NULL DEFAULT 1)");
       sqlx.exec("CREATE TABLE key_use (access_key TEXT PRIMARY KEY, last_used INTEGER NOT NULL, dirty INTEGER NOT NULL DEFAULT 1)");
-      sqlx.exec("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", String(SCHEMA_VERSION));
+      sqlx.exec("INSERT INTO meta (key, value) VALUES ('schema_version', '1')");
     }
+    if (Number(v ?? 1) < 2) {
+      // v2: the object index. Objects stored before it existed are not in it (see the class comment).
+      sqlx.exec(OBJECTS_TABLE);
+      sqlx.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(SCHEMA_VERSION));
+    }
+  }
+
+  /**
+   * Applies a write or a deletion of one key to the object index; answers what it did to the
+   * bucket's counts. Ordered by the event's time (`at`, the gateway's clock when the operation
+   * had completed); an event no older than the key's entry applies (equal times: arrival order),
+   * an older one was overtaken and changes nothing.
+   */
+  private applyToIndex(bucket: string, key: string, size: number | null, at: number): { created: number; bytesCreated: number; deleted: number; bytesDeleted: number } {
+    const sqlx = this.ctx.storage.sql;
+    const row = sqlx.exec<{ size: number | null; at: number }>("SELECT size, at FROM objects WHERE bucket = ? AND key = ?", bucket, key).toArray()[0];
+    const out = { created: 0, bytesCreated: 0, deleted: 0, bytesDeleted: 0 };
+    if (row && row.at > at) return out;
+    sqlx.exec("INSERT OR REPLACE INTO objects (bucket, key, size, at) VALUES (?, ?, ?, ?)", bucket, key, size, at);
+    if (row && row.size !== null) {
+      out.deleted = 1;
+      out.bytesDeleted = row.size;
+    }
+    if (size !== null) {
+      out.created = 1;
+      out.bytesCreated = size;
+    }
+    return out;
   }
 
   /** Adds events. The service uuid is remembered for flushing (an object does not know its name). */
   async record(serviceUuid: string, events: UsageEvent[]): Promise<void> {
     const sqlx = this.ctx.storage.sql;
     sqlx.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('service_uuid', ?)", serviceUuid);
+    // Summed per hour row, bucket and key first: one statement each per call, not per event.
+    const hours = new Map<string, { bucket: string; hour: number; accessKey: string; values: number[] }>();
+    const totals = new Map<string, { objects: number; bytes: number }>();
+    const keyUse = new Map<string, number>();
     for (const e of events) {
+      let created = e.objectsCreated ?? 0;
+      let bytesCreated = e.bytesCreated ?? 0;
+      let deleted = e.objectsDeleted ?? 0;
+      let bytesDeleted = e.bytesDeleted ?? 0;
+      const changes = [...(e.removed ?? []).map((key) => ({ key, size: null as number | null })), ...(e.wrote ? [e.wrote] : [])];
+      for (const ch of changes) {
+        const d = this.applyToIndex(e.bucket, ch.key, ch.size, e.at);
+        created += d.created;
+        bytesCreated += d.bytesCreated;
+        deleted += d.deleted;
+        bytesDeleted += d.bytesDeleted;
+      }
       const values = [
-        e.objectsCreated ?? 0,
-        e.bytesCreated ?? 0,
-        e.objectsDeleted ?? 0,
-        e.bytesDeleted ?? 0,
+        created,
+        bytesCreated,
+        deleted,
+        bytesDeleted,
         e.bytesIn ?? 0,
         e.bytesOut ?? 0,
         e.op === "get" ? 1 : 0,
@@ -116,29 +179,43 @@ export class UsageMeter extends DurableObject<Env> {
         e.op === "delete" ? 1 : 0,
         e.op === "other" ? 1 : 0,
       ];
+      const hour = Math.floor(e.at / HOUR_MS);
+      const accessKey = e.accessKeyId ?? "";
+      const hk = `${hour}\n${accessKey}\n${e.bucket}`;
+      const row = hours.get(hk);
+      if (row) values.forEach((v, i) => (row.values[i]! += v));
+      else hours.set(hk, { bucket: e.bucket, hour, accessKey, values });
+      if (created !== deleted || bytesCreated !== bytesDeleted) {
+        const t = totals.get(e.bucket) ?? { objects: 0, bytes: 0 };
+        t.objects += created - deleted;
+        t.bytes += bytesCreated - bytesDeleted;
+        totals.set(e.bucket, t);
+      }
+      if (e.accessKeyId) keyUse.set(e.accessKeyId, Math.max(keyUse.get(e.accessKeyId) ?? 0, e.at));
+    }
+    for (const h of hours.values()) {
       sqlx.exec(
         `INSERT INTO hourly (bucket, hour, access_key, ${COUNTERS.join(", ")}, dirty) VALUES (?, ?, ?, ${COUNTERS.map(() => "?").join(", ")}, 1)
          ON CONFLICT (bucket, hour, access_key) DO UPDATE SET ${COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")}, dirty = 1`,
-        e.bucket,
-        Math.floor(e.at / HOUR_MS),
-        e.accessKeyId ?? "",
-        ...values,
+        h.bucket,
+        h.hour,
+        h.accessKey,
+        ...h.values,
       );
-      const dObjects = (e.objectsCreated ?? 0) - (e.objectsDeleted ?? 0);
-      const dBytes = (e.bytesCreated ?? 0) - (e.bytesDeleted ?? 0);
-      if (dObjects !== 0 || dBytes !== 0) {
-        sqlx.exec("INSERT OR IGNORE INTO totals (bucket, objects, bytes) VALUES (?, 0, 0)", e.bucket);
-        // Clamped at zero: objects stored before metering began must not drive a total negative.
-        sqlx.exec("UPDATE totals SET objects = max(objects + ?, 0), bytes = max(bytes + ?, 0), dirty = 1 WHERE bucket = ?", dObjects, dBytes, e.bucket);
-      }
-      if (e.accessKeyId) {
-        sqlx.exec(
-          `INSERT INTO key_use (access_key, last_used, dirty) VALUES (?, ?, 1)
-           ON CONFLICT (access_key) DO UPDATE SET last_used = max(last_used, excluded.last_used), dirty = 1`,
-          e.accessKeyId,
-          e.at,
-        );
-      }
+    }
+    for (const [bucket, t] of totals) {
+      if (t.objects === 0 && t.bytes === 0) continue;
+      sqlx.exec("INSERT OR IGNORE INTO totals (bucket, objects, bytes) VALUES (?, 0, 0)", bucket);
+      // Clamped at zero: objects stored before metering began must not drive a total negative.
+      sqlx.exec("UPDATE totals SET objects = max(objects + ?, 0), bytes = max(bytes + ?, 0), dirty = 1 WHERE bucket = ?", t.objects, t.bytes, bucket);
+    }
+    for (const [accessKey, at] of keyUse) {
+      sqlx.exec(
+        `INSERT INTO key_use (access_key, last_used, dirty) VALUES (?, ?, 1)
+         ON CONFLICT (access_key) DO UPDATE SET last_used = max(last_used, excluded.last_used), dirty = 1`,
+        accessKey,
+        at,
+      );
     }
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + FLUSH_INTERVAL_MS);
   }
@@ -148,6 +225,7 @@ export class UsageMeter extends DurableObject<Env> {
     const sqlx = this.ctx.storage.sql;
     sqlx.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('service_uuid', ?)", serviceUuid);
     sqlx.exec("INSERT INTO totals (bucket, objects, bytes, dirty) VALUES (?, 0, 0, 1) ON CONFLICT (bucket) DO UPDATE SET objects = 0, bytes = 0, dirty = 1", bucket);
+    sqlx.exec("DELETE FROM objects WHERE bucket = ?", bucket);
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + FLUSH_INTERVAL_MS);
   }
 
@@ -160,6 +238,7 @@ export class UsageMeter extends DurableObject<Env> {
   async dropBucket(serviceUuid: string, bucket: string, at: number): Promise<BucketTotals> {
     const sqlx = this.ctx.storage.sql;
     sqlx.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('service_uuid', ?)", serviceUuid);
+    sqlx.exec("DELETE FROM objects WHERE bucket = ?", bucket);
     const t = sqlx.exec<{ objects: number; bytes: number }>("SELECT objects, bytes FROM totals WHERE bucket = ?", bucket).toArray()[0];
     if (!t || (t.objects === 0 && t.bytes === 0)) return { bucket, objects: 0, bytes: 0 };
     sqlx.exec(
@@ -285,6 +364,7 @@ export class UsageMeter extends DurableObject<Env> {
     for (const t of totals) sqlx.exec("UPDATE totals SET dirty = 0 WHERE bucket = ? AND objects = ? AND bytes = ?", t.bucket, t.objects, t.bytes);
     for (const k of keys) sqlx.exec("UPDATE key_use SET dirty = 0 WHERE access_key = ? AND last_used = ?", k.access_key, k.last_used);
     sqlx.exec("DELETE FROM hourly WHERE dirty = 0 AND hour < ?", Math.floor(Date.now() / HOUR_MS) - KEEP_HOURS);
+    sqlx.exec("DELETE FROM objects WHERE size IS NULL AND at < ?", Date.now() - TOMBSTONE_MS);
     const pending =
       sqlx.exec<{ n: number }>("SELECT (SELECT count(*) FROM hourly WHERE dirty = 1) + (SELECT count(*) FROM totals WHERE dirty = 1) + (SELECT count(*) FROM key_use WHERE dirty = 1) AS n").toArray()[0]?.n ?? 0;
     if (pending > 0) await this.ctx.storage.setAlarm(Date.now() + FLUSH_INTERVAL_MS);

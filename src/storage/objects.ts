@@ -130,8 +130,10 @@ export async function putObject(
   length: number,
   meta: WriteMetadata,
   trailerChecksum?: () => Promise<string | undefined>,
+  /** A digest for R2 to check while it stores the bytes (it refuses a mismatch, storing nothing). */
+  check?: { sha256: string } | { md5: string },
 ): Promise<R2Object> {
-  const obj = await streamInto(body, length, (s) => env.OBJECTS.put(r2KeyOf(loc), s, { httpMetadata: meta.http, customMetadata: customMetadata(meta) }));
+  const obj = await streamInto(body, length, (s) => env.OBJECTS.put(r2KeyOf(loc), s, { httpMetadata: meta.http, customMetadata: customMetadata(meta), ...check }));
   if (meta.checksum && meta.checksum.value === null && trailerChecksum) {
     const value = await trailerChecksum();
     if (value) await env.OBJECTS.put(sideKeyOf(loc), JSON.stringify({ v: obj.version, c: value }));

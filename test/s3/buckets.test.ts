@@ -19,7 +19,9 @@ import {
   S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { runBucketPurge, type BucketPurgeMessageT } from "../../src/core/buckets/queue";
+import { PURGE_DELAY_SECONDS } from "../../src/core/s3/buckets";
 import { newBucket, s3Client, s3Service, s3User, type S3Env } from "./helpers";
 
 let e: S3Env;
@@ -119,7 +121,9 @@ describe("ListBuckets / HeadBucket / GetBucketLocation", () => {
     await client.send(new CreateBucketCommand({ Bucket: b }));
     const ok = await client.send(new HeadBucketCommand({ Bucket: b }));
     expect(ok.$metadata.httpStatusCode).toBe(200);
-    await env.DB.prepare("UPDATE buckets SET deleted_at = ? WHERE service_uuid = ? AND name = ?").bind(new Date().toISOString(), e.service.uuid, b).run();
+    // Deleted through the control plane (its purge waits in the queue): S3 sees it gone at once.
+    const del = await e.tenant.api("DELETE", `/${e.service.uuid}/buckets/${b}`);
+    expect(del.status, del.text).toBe(204);
     const err = await s3Error(client.send(new HeadBucketCommand({ Bucket: b })));
     expect(err.$metadata.httpStatusCode).toBe(404);
     const err2 = await s3Error(client.send(new PutObjectCommand({ Bucket: b, Key: "k", Body: "x" })));
@@ -143,11 +147,22 @@ describe("DeleteBucket", () => {
     expect(err.name).toBe("BucketNotEmpty");
     expect(err.$metadata.httpStatusCode).toBe(409);
     await client.send(new DeleteObjectCommand({ Bucket: b, Key: "k" }));
+    const sent: { body: unknown; delaySeconds?: number }[] = [];
+    vi.spyOn(env.JOBS, "send").mockImplementation(async (body: unknown, opts?: QueueSendOptions) => {
+      sent.push({ body, delaySeconds: opts?.delaySeconds });
+      return undefined as never;
+    });
     const ok = await client.send(new DeleteBucketCommand({ Bucket: b }));
+    vi.restoreAllMocks();
     expect(ok.$metadata.httpStatusCode).toBe(204);
+    // Gone for S3 at once; the purge comes once no isolate can still hold the bucket in its cache.
+    expect((await s3Error(client.send(new HeadBucketCommand({ Bucket: b })))).$metadata.httpStatusCode).toBe(404);
+    expect(sent).toEqual([{ body: { kind: "bucket-purge", service_uuid: e.service.uuid, bucket: b }, delaySeconds: PURGE_DELAY_SECONDS }]);
+    // Until then the name is taken (as on AWS, re-creating a just-deleted name can fail for a while).
+    expect((await s3Error(client.send(new CreateBucketCommand({ Bucket: b })))).name).toBe("BucketAlreadyExists");
+    expect(await runBucketPurge(sent[0]!.body as BucketPurgeMessageT, env)).toBeUndefined();
     const row = await env.DB.prepare("SELECT 1 FROM buckets WHERE service_uuid = ? AND name = ?").bind(e.service.uuid, b).first();
     expect(row).toBeNull();
-    // The name is free again at once.
     await client.send(new CreateBucketCommand({ Bucket: b }));
   });
 

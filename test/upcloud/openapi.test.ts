@@ -22,6 +22,7 @@ describe("OpenAPI document and reference", () => {
     expect(r.text).not.toMatch(/cdn\.jsdelivr|unpkg\.com/);
     const js = await exports.default.fetch("http://api.test/docs/scalar.js");
     expect(js.status).toBe(200);
+    expect(js.headers.get("content-type")).toMatch(/javascript/);
     expect((await js.text()).length).toBeGreaterThan(100_000);
   });
 

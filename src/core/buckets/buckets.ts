@@ -14,10 +14,9 @@ import { asc, eq } from "drizzle-orm";
 import { buckets } from "../../schema/tables";
 import { db } from "../../storage/db";
 import { conflict, invalid, notFound } from "../errors";
-import { createBucket, markBucketDeleted } from "../s3/buckets";
+import { createBucket, markBucketDeleted, queuePurge } from "../s3/buckets";
 import { usageMeter } from "../s3/usage";
 import { assertMutable, findService } from "../services";
-import { purgeMessage } from "./queue";
 
 export const BUCKET_NAME_MAX = 254;
 export const BUCKET_NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
@@ -83,6 +82,6 @@ export async function deleteServiceBucket(env: Env, accountId: string, serviceUu
   assertMutable(await findService(db(env), accountId, serviceUuid));
   const r = await markBucketDeleted(env, serviceUuid, name);
   if (r === "missing") throw notFound("Bucket");
-  await env.JOBS.send(purgeMessage(serviceUuid, name));
+  await queuePurge(env, serviceUuid, name);
 }
 

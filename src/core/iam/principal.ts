@@ -6,6 +6,7 @@ import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { config } from "../../config";
 import { decryptSecret } from "../../lib/crypto";
+import { IsolateCache, ISOLATE_CACHE_MS } from "../../lib/isolate-cache";
 import { isoSeconds } from "../../lib/time";
 import { iamAccessKeys, iamAttachments, iamGroupMembers, iamInlinePolicies, iamPolicies, iamPolicyVersions, iamRoles, iamUsers } from "../../schema/iam.tables";
 import { services } from "../../schema/tables";
@@ -58,27 +59,18 @@ export async function findAccessKey(env: Env, accessKeyId: string): Promise<Acce
   };
 }
 
-/** Key changes (deactivation, deletion, its service's deletion) reach the data plane within this long. */
-export const ACCESS_KEY_CACHE_MS = 5_000;
-const ACCESS_KEY_CACHE_LIMIT = 1000;
-const keyCache = new Map<string, { at: number; key: AccessKeyPrincipal }>();
+/** Key changes made elsewhere (deactivation, deletion, its service's deletion) reach this isolate within this long. */
+export const ACCESS_KEY_CACHE_MS = ISOLATE_CACHE_MS;
+const keyCache = new IsolateCache<AccessKeyPrincipal | null>();
 
 /**
  * findAccessKey for the data plane's hot path: a found key (with its decrypted secret) is kept in
- * this isolate's memory for ACCESS_KEY_CACHE_MS, so a busy key costs no D1 query and no decryption
- * per request. Values are cached, never pending promises (which must not cross requests). Unknown
- * keys are not cached: a key created a moment ago works at once.
+ * this isolate's memory (see IsolateCache for when a change applies), so a busy key costs no D1
+ * query and no decryption per request. Unknown keys are not cached: a key created a moment ago
+ * works at once.
  */
-export async function findAccessKeyCached(env: Env, accessKeyId: string, now: number = Date.now()): Promise<AccessKeyPrincipal | null> {
-  const hit = keyCache.get(accessKeyId);
-  if (hit && now - hit.at < ACCESS_KEY_CACHE_MS) return hit.key;
-  const key = await findAccessKey(env, accessKeyId);
-  keyCache.delete(accessKeyId);
-  if (key) {
-    if (keyCache.size >= ACCESS_KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value!);
-    keyCache.set(accessKeyId, { at: now, key });
-  }
-  return key;
+export function findAccessKeyCached(env: Env, accessKeyId: string, now: number = Date.now()): Promise<AccessKeyPrincipal | null> {
+  return keyCache.get(accessKeyId, () => findAccessKey(env, accessKeyId), (key) => key !== null, now);
 }
 
 /**
@@ -199,4 +191,13 @@ export async function identityPoliciesWith<Q extends BatchItem<"sqlite">>(
 /** The identity policies of a user (see principalPolicies): what the S3 data plane evaluates. */
 export function identityPolicies(env: Env, serviceUuid: string, username: string): Promise<IdentityPolicies> {
   return principalPolicies(env, serviceUuid, { type: "user", name: username });
+}
+
+/** Identity policies by `<service uuid>\n<username>`; filled here and by findBucketAndPoliciesCached. */
+export const identityCache = new IsolateCache<IdentityPolicies>();
+export const identityCacheKey = (serviceUuid: string, username: string) => `${serviceUuid}\n${username}`;
+
+/** identityPolicies for the data plane's hot path, kept in this isolate's memory (see IsolateCache). */
+export function identityPoliciesCached(env: Env, serviceUuid: string, username: string, now: number = Date.now()): Promise<IdentityPolicies> {
+  return identityCache.get(identityCacheKey(serviceUuid, username), () => identityPolicies(env, serviceUuid, username), undefined, now);
 }

@@ -4,7 +4,7 @@
  * alone can admit anonymous requests (a statement with Principal "*").
  */
 import { evaluate, type NamedPolicy, type RequestContext, type RequestPrincipal } from "../policy";
-import { identityPolicies, type IdentityPolicies } from "../iam/principal";
+import { identityPoliciesCached, type IdentityPolicies } from "../iam/principal";
 
 export interface AccessKeyIdentity {
   kind: "user";
@@ -61,7 +61,7 @@ export class Authorizer {
   private policies() {
     const id = this.identity;
     if (id.kind === "anonymous") return Promise.resolve({ policies: [], boundary: null });
-    this.identityP ??= identityPolicies(this.env, id.serviceUuid, id.username);
+    this.identityP ??= identityPoliciesCached(this.env, id.serviceUuid, id.username);
     return this.identityP;
   }
 

@@ -7,8 +7,9 @@ import { isoMicro } from "../../lib/time";
 import { buckets } from "../../schema/tables";
 import { db, isUniqueViolation } from "../../storage/db";
 import { bucketPrefix } from "../../storage/keys";
-import { purgeBucketStorage } from "../../storage/objects";
-import { identityPoliciesWith, type IdentityPolicies } from "../iam/principal";
+import { cacheGeneration, IsolateCache, ISOLATE_CACHE_MS } from "../../lib/isolate-cache";
+import { purgeMessage } from "../buckets/queue";
+import { identityCache, identityCacheKey, identityPoliciesWith, type IdentityPolicies } from "../iam/principal";
 
 export type BucketRow = typeof buckets.$inferSelect;
 
@@ -28,6 +29,39 @@ export async function findBucket(env: Env, serviceUuid: string, name: string): P
 export async function findBucketAndPolicies(env: Env, serviceUuid: string, name: string, username: string): Promise<{ row: BucketRow | null; identity: IdentityPolicies }> {
   const { identity, rows } = await identityPoliciesWith(env, serviceUuid, username, (d) => bucketQuery(d, serviceUuid, name));
   return { row: live(rows), identity };
+}
+
+const bucketCache = new IsolateCache<BucketRow | null>();
+const bucketCacheKey = (serviceUuid: string, name: string) => `${serviceUuid}\n${name}`;
+const found = (row: BucketRow | null) => row !== null;
+
+/**
+ * findBucket for the data plane's hot path: a live bucket is kept in this isolate's memory (see
+ * IsolateCache: changes through this isolate apply at once, others within ISOLATE_CACHE_MS).
+ * "No such bucket" is never cached, so a bucket created anywhere is usable at once.
+ */
+export function findBucketCached(env: Env, serviceUuid: string, name: string, now: number = Date.now()): Promise<BucketRow | null> {
+  return bucketCache.get(bucketCacheKey(serviceUuid, name), () => findBucket(env, serviceUuid, name), found, now);
+}
+
+/** findBucketAndPolicies from this isolate's caches when both are there; else one D1 batch that fills both. */
+export async function findBucketAndPoliciesCached(
+  env: Env,
+  serviceUuid: string,
+  name: string,
+  username: string,
+  now: number = Date.now(),
+): Promise<{ row: BucketRow | null; identity: IdentityPolicies }> {
+  const bk = bucketCacheKey(serviceUuid, name);
+  const ik = identityCacheKey(serviceUuid, username);
+  const row = bucketCache.peek(bk, now);
+  const identity = identityCache.peek(ik, now);
+  if (row && identity) return { row: row.value, identity: identity.value };
+  const before = cacheGeneration();
+  const fresh = await findBucketAndPolicies(env, serviceUuid, name, username);
+  if (fresh.row) bucketCache.put(bk, fresh.row, before, now);
+  identityCache.put(ik, fresh.identity, before, now);
+  return fresh;
 }
 
 export async function listBuckets(env: Env, serviceUuid: string): Promise<BucketRow[]> {
@@ -64,19 +98,30 @@ export async function createBucket(env: Env, serviceUuid: string, name: string):
 export type DeleteBucketResult = "deleted" | "not-empty" | "missing";
 
 /**
- * Deletes an empty bucket at once: the row goes, incomplete multipart uploads are aborted, and the
- * (empty) prefix and the bucket's checksum side records are swept in case a write raced the check.
+ * How long after a deletion its purge starts. Other isolates may still hold the bucket's row in
+ * their cache (ISOLATE_CACHE_MS) and accept a write into it until then; the purge must come after
+ * every such write, so nothing written into a deleted bucket outlives it or shows up in a bucket
+ * re-created under the same name. The name stays taken until the purge has run.
+ */
+export const PURGE_DELAY_SECONDS = Math.ceil(ISOLATE_CACHE_MS / 1000) + 1;
+
+/** Queues the purge of a bucket just marked deleted (see PURGE_DELAY_SECONDS). */
+export async function queuePurge(env: Env, serviceUuid: string, name: string): Promise<void> {
+  await env.JOBS.send(purgeMessage(serviceUuid, name), { delaySeconds: PURGE_DELAY_SECONDS });
+}
+
+/**
+ * S3 DeleteBucket: refuses a bucket that holds objects; otherwise the bucket is gone for S3 at once
+ * (marked deleted, like the control plane's delete) and the purge queued after PURGE_DELAY_SECONDS
+ * aborts multipart uploads in progress, sweeps anything a stale isolate wrote meanwhile and frees
+ * the name.
  */
 export async function deleteBucket(env: Env, serviceUuid: string, name: string): Promise<DeleteBucketResult> {
   const prefix = bucketPrefix(serviceUuid, name);
   const probe = await env.OBJECTS.list({ prefix, limit: 1 });
   if (probe.objects.length > 0) return "not-empty";
-  const res = await db(env)
-    .delete(buckets)
-    .where(and(eq(buckets.serviceUuid, serviceUuid), eq(buckets.name, name), isNull(buckets.deletedAt)))
-    .run();
-  if (!res.meta.changes) return "missing";
-  await purgeBucketStorage(env, serviceUuid, name);
+  if ((await markBucketDeleted(env, serviceUuid, name)) !== "marked") return "missing";
+  await queuePurge(env, serviceUuid, name);
   return "deleted";
 }
 

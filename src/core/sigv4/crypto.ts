@@ -27,6 +27,25 @@ export async function deriveSigningKey(
   region: string,
   service: string,
 ): Promise<CryptoKey> {
+  // Nine WebCrypto calls per derivation; a busy key signs a whole day with the same scope.
+  const cacheKey = `${date}\n${region}\n${service}\n${secretAccessKey}`;
+  const hit = signingKeys.get(cacheKey);
+  if (hit) return hit;
+  const key = await deriveUncached(secretAccessKey, date, region, service);
+  if (signingKeys.size >= SIGNING_KEY_LIMIT) signingKeys.delete(signingKeys.keys().next().value!);
+  signingKeys.set(cacheKey, key);
+  return key;
+}
+
+/**
+ * Derived keys by scope and secret, in this isolate's memory. A derived key only ever verifies
+ * signatures made with that secret for that day and scope, so keeping it grants nothing the secret
+ * does not: whether the secret's access key is still valid is decided before, on every request.
+ */
+const signingKeys = new Map<string, CryptoKey>();
+const SIGNING_KEY_LIMIT = 1000;
+
+async function deriveUncached(secretAccessKey: string, date: string, region: string, service: string): Promise<CryptoKey> {
   const kDate = await hmacRaw(utf8("AWS4" + secretAccessKey), date);
   const kRegion = await hmacRaw(kDate, region);
   const kService = await hmacRaw(kRegion, service);

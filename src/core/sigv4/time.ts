@@ -9,10 +9,10 @@ export function parseAmzDate(value: string): Date | null {
   const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
     number, number, number, number, number, number,
   ];
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
-  const date = new Date(ms);
-  // Date.UTC rolls 20130231 over into March; a real timestamp round-trips.
-  if (formatAmzDate(date) !== value) return null;
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  // Date.UTC rolls 20130231 over into March (and 24:00 into the next day); a real timestamp keeps its fields.
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
+  if (date.getUTCHours() !== hour || date.getUTCMinutes() !== minute || date.getUTCSeconds() !== second) return null;
   return date;
 }
 

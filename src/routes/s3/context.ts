@@ -27,7 +27,7 @@ export interface S3Context {
   bucketRow: BucketRow | null;
   bucketPolicy: NamedPolicy | null;
   /** Counters the handler adds to the request's usage event. */
-  usage: Partial<Pick<UsageEvent, "bytesIn" | "bytesOut" | "objectsCreated" | "bytesCreated" | "objectsDeleted" | "bytesDeleted">>;
+  usage: Partial<Pick<UsageEvent, "bytesIn" | "bytesOut" | "wrote" | "removed">>;
 }
 
 export type S3Handler = (c: S3Context) => Promise<Response>;

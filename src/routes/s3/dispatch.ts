@@ -12,6 +12,7 @@ import { eq } from "drizzle-orm";
 import { config } from "../../config";
 import { authKind, AuthError, parseAuth, type ParsedAuth } from "../../core/sigv4";
 import { serviceForCustomApiDomain } from "../../core/websites/domains";
+import { IsolateCache, ISOLATE_CACHE_MS } from "../../lib/isolate-cache";
 import { accounts, services } from "../../schema/tables";
 import { db } from "../../storage/db";
 
@@ -34,20 +35,10 @@ export interface S3Target {
   auth: ParsedAuth | AuthError | null;
 }
 
-/** Service state changes (stop, delete) reach the data plane within this long. */
-export const SERVICE_CACHE_MS = 5_000;
-const cache = new Map<string, { at: number; value: ServiceInfo | null }>();
-const CACHE_LIMIT = 1000;
-
-async function cached(key: string, load: () => Promise<ServiceInfo | null>): Promise<ServiceInfo | null> {
-  const now = Date.now();
-  const hit = cache.get(key);
-  if (hit && now - hit.at < SERVICE_CACHE_MS) return hit.value;
-  const value = await load();
-  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
-  cache.set(key, { at: now, value });
-  return value;
-}
+/** Service state changes made elsewhere (stop, delete, account disabled) reach this isolate within this long. */
+export const SERVICE_CACHE_MS = ISOLATE_CACHE_MS;
+// Services that do not exist are cached too: every request to an unknown host would read D1 otherwise.
+const serviceCache = new IsolateCache<ServiceInfo | null>();
 
 async function loadService(env: Env, where: "label" | "uuid", value: string): Promise<ServiceInfo | null> {
   const row = await db(env)
@@ -76,8 +67,8 @@ async function loadService(env: Env, where: "label" | "uuid", value: string): Pr
   };
 }
 
-export const serviceByLabel = (env: Env, label: string) => cached(`l:${label}`, () => loadService(env, "label", label));
-export const serviceByUuid = (env: Env, uuid: string) => cached(`u:${uuid}`, () => loadService(env, "uuid", uuid));
+export const serviceByLabel = (env: Env, label: string) => serviceCache.get(`l:${label}`, () => loadService(env, "label", label));
+export const serviceByUuid = (env: Env, uuid: string) => serviceCache.get(`u:${uuid}`, () => loadService(env, "uuid", uuid));
 
 /** Splits an endpoint host into its bucket (virtual-hosted) and service label. */
 export function parseEndpointHost(hostname: string, baseDomain: string): { label: string; bucket: string | null; kind: "api" | "static" } | null {
@@ -98,19 +89,13 @@ const S3_SCOPE = /\/s3\/aws4_request/;
 
 /** Hosts that can never be a customer's domain: IP literals and single labels such as localhost. */
 const NOT_A_DOMAIN = /^(\d{1,3}(\.\d{1,3}){3}|\[.*\]|[^.]+)$/;
-const customCache = new Map<string, { at: number; value: { serviceUuid: string; bucket: string | null } | null }>();
+const customCache = new IsolateCache<{ serviceUuid: string; bucket: string | null } | null>();
 
 /** A verified `api`-mode custom domain (or `<bucket>.<domain>`), cached like service lookups. */
 async function customApiDomain(env: Env, hostname: string) {
   const host = hostname.toLowerCase();
   if (NOT_A_DOMAIN.test(host)) return null;
-  const now = Date.now();
-  const hit = customCache.get(host);
-  if (hit && now - hit.at < SERVICE_CACHE_MS) return hit.value;
-  const value = await serviceForCustomApiDomain(env, host);
-  if (customCache.size >= CACHE_LIMIT) customCache.delete(customCache.keys().next().value!);
-  customCache.set(host, { at: now, value });
-  return value;
+  return customCache.get(host, () => serviceForCustomApiDomain(env, host));
 }
 
 /** A request on a host that names a service: S3 unless it is signed for IAM/STS or another scheme. */

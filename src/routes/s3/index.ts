@@ -7,8 +7,9 @@ import { findAccessKeyCached } from "../../core/iam/principal";
 import type { RequestContext } from "../../core/policy";
 import { ALL_BUCKETS_ARN, Authorizer, bucketArn, objectArn, type S3Identity } from "../../core/s3/authorize";
 import { bucketPolicyForEvaluation } from "../../core/s3/bucket-policy";
-import { findBucket, findBucketAndPolicies } from "../../core/s3/buckets";
+import { findBucketAndPoliciesCached, findBucketCached } from "../../core/s3/buckets";
 import { recordUsage } from "../../core/s3/usage";
+import { invalidateIsolateCaches } from "../../lib/isolate-cache";
 import { AuthError, verify, type VerifiedAuth } from "../../core/sigv4";
 import type { S3Context } from "./context";
 import { serviceByUuid, type S3Target, type ServiceInfo } from "./dispatch";
@@ -41,6 +42,15 @@ export function splitPath(rawPath: string, hostBucket: string | null): { bucket:
   const bucket = decode(slash < 0 ? path : path.slice(0, slash));
   const key = slash < 0 || slash === path.length - 1 ? null : decode(path.slice(slash + 1));
   return { bucket, key };
+}
+
+const WRITES = new Set(["PUT", "POST", "DELETE"]);
+function safeSplit(rawPath: string, hostBucket: string | null): { key: string | null } {
+  try {
+    return splitPath(rawPath, hostBucket);
+  } catch {
+    return { key: null };
+  }
 }
 
 function checkServiceState(service: ServiceInfo): void {
@@ -134,10 +144,10 @@ async function serve(env: Env, ctx: ExecutionContext, request: Request, url: URL
   let bucketRow = null;
   if (bucket !== null && op !== "CreateBucket") {
     if (identity.kind === "user") {
-      const found = await findBucketAndPolicies(env, service.uuid, bucket, identity.username);
+      const found = await findBucketAndPoliciesCached(env, service.uuid, bucket, identity.username);
       authorizer.preload(found.identity);
       bucketRow = found.row;
-    } else bucketRow = await findBucket(env, service.uuid, bucket);
+    } else bucketRow = await findBucketCached(env, service.uuid, bucket);
     if (!bucketRow) throw noSuchBucket(bucket);
   }
   const bucketPolicy = bucketPolicyForEvaluation(bucketRow?.policy ?? null);
@@ -192,6 +202,7 @@ export async function handleS3(request: Request, env: Env, ctx: ExecutionContext
   const requestId = newRequestId();
   const url = new URL(request.url);
   const out: Progress = { who: null, c: null };
+  const { key } = safeSplit(url.pathname, target.hostBucket);
   let res: Response;
   try {
     res = await serve(env, ctx, request, url, target, requestId, out);
@@ -202,6 +213,8 @@ export async function handleS3(request: Request, env: Env, ctx: ExecutionContext
       res = errorResponse(new S3Error("InternalError", "We encountered an internal error. Please try again."), request, url, requestId);
     }
   }
+  // A bucket-level write (create, delete, policy, configuration) may change what the isolate caches.
+  if (key === null && WRITES.has(request.method)) invalidateIsolateCaches();
   res.headers.set("x-amz-request-id", requestId);
   res.headers.set("x-amz-id-2", btoa(requestId));
   res.headers.set("Server", "Stowage");

@@ -1,28 +1,12 @@
 import { objectArn } from "../../../core/s3/authorize";
-import { deleteObjects as removeObjects, headObject } from "../../../storage/objects";
+import { deleteObjects as removeObjects } from "../../../storage/objects";
 import { requireBucket, type S3Context } from "../context";
 import { malformedXml, S3Error } from "../errors";
 import { listOf, parseXml, renderXml, textOf, xmlResponse, type XmlNode } from "../xml";
-import { keyCanExist, locationOf } from "./common";
+import { keyCanExist } from "./common";
 import { smallBody } from "./buckets";
 
 const MAX_KEYS = 1000;
-/** HEADs in flight at once while sizing the objects to delete (exact usage totals). */
-const HEAD_CONCURRENCY = 32;
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 /** POST /bucket?delete: up to 1000 keys, each decided and answered on its own. */
 export async function deleteObjectsHandler(c: S3Context): Promise<Response> {
   const { bucket } = requireBucket(c);
@@ -42,19 +26,16 @@ export async function deleteObjectsHandler(c: S3Context): Promise<Response> {
     return { key, versionId };
   });
 
-  const results = await mapLimit(items, HEAD_CONCURRENCY, async (it): Promise<{ key: string; versionId?: string | undefined; error?: [string, string]; size?: number }> => {
-    if (it.versionId !== undefined && it.versionId !== "null") return { ...it, error: ["NoSuchVersion", "The specified version does not exist."] };
-    if (!(await c.authorizer.allowed("s3:DeleteObject", objectArn(bucket, it.key), c.bucketPolicy))) return { ...it, error: ["AccessDenied", "Access Denied"] };
-    if (!keyCanExist(c, bucket, it.key)) return { ...it };
-    const head = await headObject(c.env, locationOf(c, bucket, it.key));
-    return { ...it, ...(head ? { size: head.size } : {}) };
-  });
-  const doomed = results.filter((r) => !r.error).map((r) => r.key);
-  if (doomed.length) await removeObjects(c.env, c.service.uuid, bucket, [...new Set(doomed)]);
-  const sized = new Map<string, number>();
-  for (const r of results) if (!r.error && r.size !== undefined) sized.set(r.key, r.size);
-  c.usage.objectsDeleted = sized.size;
-  c.usage.bytesDeleted = [...sized.values()].reduce((a, b) => a + b, 0);
+  const results: { key: string; versionId?: string | undefined; error?: [string, string] }[] = [];
+  for (const it of items) {
+    if (it.versionId !== undefined && it.versionId !== "null") results.push({ ...it, error: ["NoSuchVersion", "The specified version does not exist."] });
+    else if (!(await c.authorizer.allowed("s3:DeleteObject", objectArn(bucket, it.key), c.bucketPolicy))) results.push({ ...it, error: ["AccessDenied", "Access Denied"] });
+    else results.push(it);
+  }
+  const doomed = [...new Set(results.filter((r) => !r.error && keyCanExist(c, bucket, r.key)).map((r) => r.key))];
+  if (doomed.length) await removeObjects(c.env, c.service.uuid, bucket, doomed);
+  // What each key held is the meter's to know (its object index): no HEAD per key.
+  c.usage.removed = doomed;
 
   const deleted: XmlNode[] = [];
   const errors: XmlNode[] = [];

@@ -178,15 +178,8 @@ export async function completeMultipartUpload(c: S3Context): Promise<Response> {
       { UploadId: upload.uploadId, PartNumber: String(odd.partNumber) },
     );
   }
-  const loc = locationOf(c, bucket, key);
-  const previous = await headObject(c.env, loc);
   const obj = await completeUpload(c.env, upload, parts);
-  c.usage.objectsCreated = 1;
-  c.usage.bytesCreated = obj.size;
-  if (previous) {
-    c.usage.objectsDeleted = 1;
-    c.usage.bytesDeleted = previous.size;
-  }
+  c.usage.wrote = { key, size: obj.size };
   const path = key.split("/").map(encodeURIComponent).join("/");
   const location = `${c.url.origin}/${c.virtualHosted ? "" : `${encodeURIComponent(bucket)}/`}${path}`;
   return xmlResponse(200, renderXml("CompleteMultipartUploadResult", { Location: location, Bucket: bucket, Key: key, ETag: `"${obj.etag}"` }));

@@ -1,6 +1,6 @@
 import { objectArn, ownerOf } from "../../../core/s3/authorize";
 import { bucketPolicyForEvaluation } from "../../../core/s3/bucket-policy";
-import { findBucket } from "../../../core/s3/buckets";
+import { findBucketCached } from "../../../core/s3/buckets";
 import { conditionHeaders, evaluateConditions, hasConditions, parseRange } from "../../../core/s3/conditions";
 import { MAX_PUT_SIZE } from "../../../core/s3/rules";
 import {
@@ -19,14 +19,9 @@ import { applyOverrides, checkAcl, checksumHeaderName, httpDate, objectHeaders, 
 import { renderXml, xmlResponse } from "../xml";
 import { checkKeyLength, checkVersionId, keyCanExist, locationOf, parseCopySource, uploadBody, uploadError } from "./common";
 
-/** Counts a write that replaced `previous` (if any) with an object of `size` bytes. */
-function countWrite(c: S3Context, previous: R2Object | null, size: number): void {
-  c.usage.objectsCreated = 1;
-  c.usage.bytesCreated = size;
-  if (previous) {
-    c.usage.objectsDeleted = 1;
-    c.usage.bytesDeleted = previous.size;
-  }
+/** What a write leaves for the meter: the key now holds `size` bytes (the meter knows what it replaced). */
+function countWrite(c: S3Context, key: string, size: number): void {
+  c.usage.wrote = { key, size };
 }
 
 export async function putObject(c: S3Context): Promise<Response> {
@@ -34,20 +29,25 @@ export async function putObject(c: S3Context): Promise<Response> {
   checkKeyLength(c, bucket, key);
   const meta = writeMetadata(c.request.headers);
   const checksum = requestChecksum(c.request.headers);
-  const body = uploadBody(c, checksum && checksum.value === null ? [checksum.algorithm] : [], MAX_PUT_SIZE);
+  const body = uploadBody(c, checksum && checksum.value === null ? [checksum.algorithm] : [], MAX_PUT_SIZE, true);
   const loc = locationOf(c, bucket, key);
-  const previous = await headObject(c.env, loc);
   let obj: R2Object;
   try {
-    obj = await storeObject(c.env, loc, body.body, body.length, { ...meta, checksum: checksum ?? undefined }, async () =>
-      checksum ? (await body.done).checksums[checksum.algorithm]?.base64 : undefined,
+    obj = await storeObject(
+      c.env,
+      loc,
+      body.body,
+      body.length,
+      { ...meta, checksum: checksum ?? undefined },
+      async () => (checksum ? (await body.done).checksums[checksum.algorithm]?.base64 : undefined),
+      body.native,
     );
   } catch (e) {
-    throw uploadError(e);
+    throw uploadError(e, body);
   }
   const result = await body.done;
   c.usage.bytesIn = body.length;
-  countWrite(c, previous, body.length);
+  countWrite(c, key, body.length);
   const headers = new Headers({ ETag: `"${obj.etag}"` });
   if (checksum) {
     const value = checksum.value ?? result.checksums[checksum.algorithm]?.base64;
@@ -130,13 +130,9 @@ export async function deleteObject(c: S3Context): Promise<Response> {
   const { bucket, key } = requireKey(c);
   checkVersionId(c.url.searchParams);
   if (keyCanExist(c, bucket, key)) {
-    const loc = locationOf(c, bucket, key);
-    const previous = await headObject(c.env, loc);
     await deleteObjects(c.env, c.service.uuid, bucket, [key]);
-    if (previous) {
-      c.usage.objectsDeleted = 1;
-      c.usage.bytesDeleted = previous.size;
-    }
+    // Whether there was an object (and how large) is the meter's to know: no HEAD first.
+    c.usage.removed = [key];
   }
   return new Response(null, { status: 204 });
 }
@@ -148,7 +144,7 @@ export async function deleteObject(c: S3Context): Promise<Response> {
 export async function copySource(c: S3Context): Promise<{ loc: ObjectLocation; head: R2Object }> {
   const src = parseCopySource(c.request.headers.get("x-amz-copy-source")!);
   if (src.versionId !== null && src.versionId !== "null") throw new S3Error("NoSuchVersion", "The specified version does not exist.", { Key: src.key, VersionId: src.versionId });
-  const row = src.bucket === c.bucket ? c.bucketRow : await findBucket(c.env, c.service.uuid, src.bucket);
+  const row = src.bucket === c.bucket ? c.bucketRow : await findBucketCached(c.env, c.service.uuid, src.bucket);
   if (!row) throw noSuchBucket(src.bucket);
   const policy = src.bucket === c.bucket ? c.bucketPolicy : bucketPolicyForEvaluation(row.policy);
   if (!(await c.authorizer.allowed("s3:GetObject", objectArn(src.bucket, src.key), policy))) throw accessDenied();
@@ -188,7 +184,6 @@ export async function copyObject(c: S3Context): Promise<Response> {
     directive === "COPY"
       ? { ...srcMeta, checksum: srcChecksum ?? undefined }
       : { ...writeMetadata(c.request.headers), checksum: srcChecksum ?? undefined };
-  const previous = sameObject ? head : await headObject(c.env, dest);
   const src = await getObject(c.env, srcLoc, { onlyIf: { etagMatches: head.etag } });
   if (!src || !("body" in src)) throw new S3Error("PreconditionFailed", "The copy source changed while it was being copied; please retry.", { Condition: "x-amz-copy-source-If-Match" });
   let obj: R2Object;
@@ -197,7 +192,7 @@ export async function copyObject(c: S3Context): Promise<Response> {
   } catch (e) {
     throw uploadError(e);
   }
-  countWrite(c, previous, head.size);
+  countWrite(c, key, head.size);
   return xmlResponse(
     200,
     renderXml("CopyObjectResult", {
