@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { tuning } from "../../src/core/jobs/engine";
+import { S3Client } from "../../src/core/jobs/s3client";
 import { newTenant, type Tenant } from "../helpers/api";
 import { bytes, createBucket, get, head, jobBody, JobQueue, jobRow, listKeys, put, putMultipart, runJob, storage, type Storage } from "./helpers";
 
@@ -94,6 +95,7 @@ describe("a bucket job", () => {
   it("copies every object byte for byte with its metadata, showing progress while it runs", async () => {
     const dst = await storage(t);
     const q = new JobQueue();
+    const puts = vi.spyOn(S3Client.prototype, "putObject");
     const r = await t.api("POST", "/jobs", jobBody(src, dst, BUCKET));
     expect(r.status, r.text).toBe(201);
     const uuid = r.json.uuid;
@@ -127,6 +129,9 @@ describe("a bucket job", () => {
     const row = await jobRow(uuid);
     expect(row).toMatchObject({ objects_total: keys.length, objects_copied: keys.length, objects_skipped: 0, objects_failed: 0 });
     await expectSameObjects(dst);
+    // Every single-PUT copy, the empty and the 11-byte objects too, got the source's GET body as a stream.
+    expect(puts.mock.calls.map((call) => call[1]).sort()).toEqual(SMALL.map(([k]) => k).sort());
+    for (const call of puts.mock.calls) expect(call[2], call[1]).toBeInstanceOf(ReadableStream);
 
     // Large objects went in parts; both get ledger records since their target ETags differ from the source's.
     expect((await head(dst, BUCKET, SINGLE_9MIB)).headers.get("etag")).toMatch(/-2"$/);

@@ -156,6 +156,75 @@ describe("Streams", () => {
   });
 });
 
+describe("streaming copies", () => {
+  it("streams every object, small ones too, with at most `limit` source reads open and each opened only after its permit", async () => {
+    const streams = new Streams(3);
+    let open = 0;
+    let peakOpen = 0;
+    const puts: { key: string; body: unknown; length: number }[] = [];
+    const source = {
+      getObject: async (_b: string, key: string, opts: { range?: { offset: number; length: number } } = {}) => {
+        open++;
+        peakOpen = Math.max(peakOpen, open);
+        const data = new TextEncoder().encode(opts.range ? `part ${opts.range.offset} of ${key}` : `body of ${key}`);
+        const body = new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(data), c.close()) });
+        return new Response(body, { status: opts.range ? 206 : 200, headers: { "content-length": String(data.length), etag: '"e"', "content-type": "text/plain" } });
+      },
+      headObject: async () => ({ size: 40 * MiB, etag: "e", metadata: new Headers() }),
+    };
+    const consume = async (key: string, body: unknown, length: number) => {
+      puts.push({ key, body, length });
+      await new Promise((r) => setTimeout(r, 2));
+      await new Response(body as ReadableStream).arrayBuffer();
+      open--;
+    };
+    const target = {
+      headObject: async () => null,
+      putObject: async (_b: string, key: string, body: unknown, length: number) => (await consume(key, body, length), "t"),
+      createMultipartUpload: async () => "u",
+      uploadPart: async (_b: string, key: string, _u: string, n: number, body: unknown, length: number) => (await consume(`${key}#${n}`, body, length), `p${n}`),
+      completeMultipartUpload: async () => "m-5",
+    };
+    const c: CopyContext = {
+      source: source as unknown as S3Client,
+      target: target as unknown as S3Client,
+      sourceBucket: "s",
+      targetBucket: "t",
+      ledger: async () => null,
+      remember: async () => {},
+      streams,
+      pause: async () => {},
+    };
+    const objects = [...Array.from({ length: 20 }, (_, i) => ({ key: `small/${i}`, size: 4096, etag: "e" })), { key: "big", size: 40 * MiB, etag: "e" }];
+    // All at once, more than the engine's 16: only the permits bound what is open.
+    const outcomes = await Promise.all(objects.map((o) => copyObject(c, o)));
+    expect(outcomes.every((o) => o.kind === "copied")).toBe(true);
+    expect(puts.length).toBe(20 + 5);
+    for (const p of puts) expect(p.body, p.key).toBeInstanceOf(ReadableStream);
+    expect(peakOpen).toBe(3);
+    expect(streams.peak).toBe(3);
+    expect(open).toBe(0);
+  });
+
+  it("a write that fails without taking the body releases the source read", async () => {
+    let cancelled = false;
+    const source = {
+      getObject: async () =>
+        new Response(new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(10)), cancel: () => void (cancelled = true) }), { headers: { "content-length": "4096", etag: '"e"' } }),
+    };
+    const target = {
+      headObject: async () => null,
+      putObject: async () => {
+        throw new S3CallError("PutObject", 403, "AccessDenied", "no", null, "target");
+      },
+    };
+    const c = { source, target, sourceBucket: "s", targetBucket: "t", ledger: async () => null, remember: async () => {}, streams: new Streams(3), pause: async () => {} };
+    const out = await copyObject(c as unknown as CopyContext, { key: "k", size: 4096, etag: "e" });
+    expect(out).toMatchObject({ kind: "failed", stage: "write" });
+    expect(cancelled).toBe(true);
+  });
+});
+
 describe("work units", () => {
   it("batches by object count and by bytes", () => {
     const saved = { ...tuning };

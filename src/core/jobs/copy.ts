@@ -1,9 +1,9 @@
 /**
- * Copies one object from source to target: small objects (≤ BUFFER_LIMIT) read whole then PUT;
- * larger ones streamed, never held in memory — a GET body piped into a PUT of the same length, or
- * above MULTIPART_THRESHOLD ranged GETs (bound to the source ETag) piped into UploadPart calls,
- * then CompleteMultipartUpload. Streams are counted (see `Streams`). Content-Type, the other content headers, Expires and x-amz-meta-* go
- * along.
+ * Copies one object from source to target, every byte streamed and never held whole in memory:
+ * up to MULTIPART_THRESHOLD a GET body piped into a PUT of the same length; above it ranged GETs
+ * (bound to the source ETag) piped into UploadPart calls, then CompleteMultipartUpload. Every
+ * source-to-target stream holds a permit of the message's `Streams` while it is open. Content-Type,
+ * the other content headers, Expires and x-amz-meta-* go along.
  *
  * Idempotent: the target is asked first (one listing per batch, else HEAD); an object already there with the same size and ETag —
  * or, when the ETags cannot match (multipart copies, sources whose ETag is no MD5), with the
@@ -16,8 +16,6 @@ import { addressableKey, compareKeys, keptMetadata, normEtag, S3CallError } from
 export const MiB = 1024 * 1024;
 /** Objects above this size are copied in parts. */
 export const MULTIPART_THRESHOLD = 8 * MiB;
-/** Objects up to this size are read whole before they are written (see `Streams`). */
-export const BUFFER_LIMIT = 1 * MiB;
 /** At least this part size; larger when 10,000 parts would not cover the object. */
 export const MIN_PART_SIZE = 8 * MiB;
 export const PART_CONCURRENCY = 4;
@@ -53,19 +51,26 @@ export interface CopyContext {
 }
 
 /**
- * A Worker invocation has a handful of simultaneous connections (fetch, R2 and other bindings);
- * further ones wait for a free one. A streaming copy holds its source read open while it opens
- * the target write, so too many at once could wait on each other forever. Streams are therefore
- * counted: at most `limit` at a time. Small objects are read whole first and never hold two.
+ * A Worker invocation has six simultaneous connections (fetch, R2 and the other bindings); further
+ * ones wait until one closes. A stream holds its source read open while it opens and feeds the
+ * target write, so it needs two at once, and too many streams could each hold a read while waiting
+ * for a write slot forever (seen as a hung batch under `wrangler dev` with 16 unbounded streams).
+ * Streams are therefore counted: at most `limit` at a time (engine.ts `tuning.streams`, 3 = 6 / 2),
+ * and a permit is taken BEFORE the source GET, so no source body is ever open while it waits.
+ * Short requests (HEAD, listings, multipart create/complete) take no permit: they never wait on
+ * another connection while holding one.
  */
 export class Streams {
   private active = 0;
   private waiting: (() => void)[] = [];
+  /** Most permits held at once (for tests and diagnostics). */
+  peak = 0;
   constructor(readonly limit: number) {}
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
     else this.active++;
+    this.peak = Math.max(this.peak, this.active);
     try {
       return await fn();
     } finally {
@@ -121,16 +126,20 @@ async function alreadyCopied(c: CopyContext, o: ListedObject, fresh: boolean): P
 
 const emptyBody = () => new ReadableStream({ start: (ctl) => ctl.close() });
 
-async function copySingle(c: CopyContext, o: ListedObject): Promise<CopyOutcome> {
-  if (o.size > BUFFER_LIMIT) return c.streams.run(() => copyStreamed(c, o.key));
-  const res = await c.source.getObject(c.sourceBucket, o.key);
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  const sourceEtag = normEtag(res.headers.get("etag"));
-  const targetEtag = await c.target.putObject(c.targetBucket, o.key, bytes, bytes.length, keptMetadata(res.headers));
-  return { kind: "copied", bytes: bytes.length, ledger: targetEtag !== sourceEtag ? { sourceEtag, size: bytes.length, targetEtag } : null };
+/**
+ * For a failed write: releases the source read it was fed from (when the write never took the body,
+ * it would otherwise hold its connection until the invocation ends), then rethrows.
+ */
+const release = (res: Response) => async (e: unknown): Promise<never> => {
+  await res.body?.cancel(e).catch(() => {});
+  throw e;
+};
+
+/** GET body piped into the PUT, never held in memory; the permit is held from before the GET until the PUT is answered. */
+function copySingle(c: CopyContext, key: string): Promise<CopyOutcome> {
+  return c.streams.run(() => copyStreamed(c, key));
 }
 
-/** GET body piped into the PUT, never held in memory. */
 async function copyStreamed(c: CopyContext, key: string): Promise<CopyOutcome> {
   const res = await c.source.getObject(c.sourceBucket, key);
   const length = Number(res.headers.get("content-length") ?? NaN);
@@ -139,7 +148,7 @@ async function copyStreamed(c: CopyContext, key: string): Promise<CopyOutcome> {
     throw new S3CallError("GetObject", res.status, "MissingContentLength", "the source sent no Content-Length", null, "source");
   }
   const sourceEtag = normEtag(res.headers.get("etag"));
-  const targetEtag = await c.target.putObject(c.targetBucket, key, res.body ?? emptyBody(), length, keptMetadata(res.headers));
+  const targetEtag = await c.target.putObject(c.targetBucket, key, res.body ?? emptyBody(), length, keptMetadata(res.headers)).catch(release(res));
   return { kind: "copied", bytes: length, ledger: targetEtag !== sourceEtag ? { sourceEtag, size: length, targetEtag } : null };
 }
 
@@ -164,7 +173,7 @@ async function copyMultipart(c: CopyContext, key: string): Promise<CopyOutcome> 
             await res.body?.cancel();
             throw new S3CallError("GetObject", res.status, "RangeNotHonoured", "the source ignored a Range request", null, "source");
           }
-          return c.target.uploadPart(c.targetBucket, key, uploadId, i + 1, res.body ?? emptyBody(), length);
+          return c.target.uploadPart(c.targetBucket, key, uploadId, i + 1, res.body ?? emptyBody(), length).catch(release(res));
         });
       }
     };
@@ -189,7 +198,7 @@ export async function copyObject(c: CopyContext, o: ListedObject): Promise<CopyO
     try {
       // A retry asks the target afresh: the batch's listing predates the failed attempt.
       if (await alreadyCopied(c, o, attempt > 1)) return { kind: "skipped", bytes: o.size };
-      const done = o.size > MULTIPART_THRESHOLD ? await copyMultipart(c, o.key) : await copySingle(c, o);
+      const done = o.size > MULTIPART_THRESHOLD ? await copyMultipart(c, o.key) : await copySingle(c, o.key);
       // Recorded before the batch commits, so a redelivery after a crash still recognises the copy.
       if (done.kind === "copied" && done.ledger) await c.remember(o.key, done.ledger);
       return done;

@@ -44,8 +44,8 @@ export const tuning = {
   batchBytes: 256 * 1024 * 1024,
   /** Objects of one batch copied at once. */
   copyConcurrency: 16,
-  /** Source-to-target streams (large objects, parts) open at once per message; see copy.ts `Streams`. */
-  streams: 2,
+  /** Source-to-target streams (objects and parts) open at once per message; see copy.ts `Streams`. */
+  streams: 3,
 };
 /** Deliveries of a configure or listing step that failed transiently, before the job gives up on it. */
 export const STEP_ATTEMPTS = 5;
