@@ -41,6 +41,7 @@ export async function putObject(c: S3Context): Promise<Response> {
       { ...meta, checksum: checksum ?? undefined },
       async () => (checksum ? (await body.done).checksums[checksum.algorithm]?.base64 : undefined),
       body.native,
+      body.body === c.request.body,
     );
   } catch (e) {
     throw uploadError(e, body);
