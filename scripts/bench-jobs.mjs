@@ -1,18 +1,22 @@
 #!/usr/bin/env node
 // `npm run bench:jobs`: migration job vs `rclone copy` on the same dataset, against a running
-// `npm run dev` (PORT, default 8787). Seeds 2,000 × 4 KiB and 4 × 64 MiB objects into a source
-// service, then times
-//   1. a job (POST /1.3/object-storage-2/jobs) copying them into a bucket of a target service,
-//      from its created_at to its completion (updated_at of the completed job, the server's clock);
-//   2. `rclone copy` between the same two services into another bucket of the target service
-//      (rclone talks path-style to the shared host, where S3 requests find their service from the
-//      access key: *.localhost does not resolve for Go programs on every system);
-// checks both copies (object count and bytes), and prints objects/s, MB/s and the ratios as JSON.
-// rclone comes from the Debian package `rclone`; when it is missing and cannot be installed, its
-// half is skipped with a message.
+// `npm run dev` (PORT, default 8787). Seeds 2,000 × 4 KiB objects into bucket `small` and 4 × 64 MiB
+// into bucket `large` of a source service, then, phase by phase, times
+//   1. a job (POST /1.3/object-storage-2/jobs), from its created_at to its completion (updated_at of
+//      the completed job, the server's clock), and
+//   2. `rclone copy` between the same two services (wall clock of the rclone process; rclone talks
+//      path-style to the shared host, where S3 requests find their service from the access key:
+//      *.localhost does not resolve for Go programs on every system).
+// Phases: `small` (bucket job small → small), `large` (large → large), `all` (a whole-storage job
+// and `rclone copy SRC: DST:`, both buckets at once, into fresh target services). Every copy is
+// checked (object count and bytes); objects/s, MB/s (10^6 bytes) and job/rclone ratios are printed
+// as JSON, with the machine's load average before and after.
+// rclone comes from the Debian package `rclone`; when it is missing and cannot be installed (or with
+// BENCH_RCLONE=0), its half is skipped with a message. BENCH_PHASES=small,large,all picks phases.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { AwsClient } from "aws4fetch";
 
@@ -22,6 +26,8 @@ const ORIGIN = `http://127.0.0.1:${PORT}`;
 const BASE = "/1.3/object-storage-2";
 const SMALL = { count: Number(process.env.BENCH_SMALL ?? 2000), size: 4 * 1024 };
 const LARGE = { count: Number(process.env.BENCH_LARGE ?? 4), size: 64 * 1024 * 1024 };
+/** Seconds without any visible progress after which the job counts as stalled. */
+const STALL_S = Number(process.env.BENCH_STALL_S ?? 120);
 const log = (...a) => console.error("[bench-jobs]", ...a);
 
 function adminToken() {
@@ -81,10 +87,11 @@ async function pool(n, items, fn) {
 }
 
 async function seed(src) {
-  await s3(src, "PUT", "/bench");
-  const small = Array.from({ length: SMALL.count }, (_, i) => `small/${String(i).padStart(5, "0")}.bin`);
-  await pool(16, small, async (key) => void (await s3(src, "PUT", `/bench/${key}`, randomBytes(SMALL.size))).arrayBuffer());
-  for (let i = 0; i < LARGE.count; i++) await (await s3(src, "PUT", `/bench/large/${i}.bin`, randomBytes(LARGE.size))).arrayBuffer();
+  await s3(src, "PUT", "/small");
+  await s3(src, "PUT", "/large");
+  const small = Array.from({ length: SMALL.count }, (_, i) => `${String(i).padStart(5, "0")}.bin`);
+  await pool(16, small, async (key) => void (await s3(src, "PUT", `/small/${key}`, randomBytes(SMALL.size))).arrayBuffer());
+  for (let i = 0; i < LARGE.count; i++) await (await s3(src, "PUT", `/large/${i}.bin`, randomBytes(LARGE.size))).arrayBuffer();
 }
 
 /** Object count and bytes of a bucket (ListObjectsV2, every page). */
@@ -106,19 +113,26 @@ async function tally(st, bucket) {
 
 const rate = (objects, bytes, seconds) => ({ seconds: Number(seconds.toFixed(3)), objects_per_s: Number((objects / seconds).toFixed(1)), mb_per_s: Number((bytes / 1e6 / seconds).toFixed(2)) });
 
-async function runJob(token, src, dst) {
+/** A job copying `bucket` into the same name at dst, or the whole storage when bucket is null. */
+async function runJob(token, src, dst, bucket) {
   const started = performance.now();
   const job = await api("POST", `${BASE}/jobs`, token, {
     type: "copy",
-    source: { access_key_id: src.accessKeyId, secret_access_key: src.secretAccessKey, endpoint_url: src.endpoint, bucket: "bench" },
-    target: { access_key_id: dst.accessKeyId, secret_access_key: dst.secretAccessKey, endpoint_url: dst.endpoint, bucket: "bench-job" },
+    source: { access_key_id: src.accessKeyId, secret_access_key: src.secretAccessKey, endpoint_url: src.endpoint, ...(bucket ? { bucket } : {}) },
+    target: { access_key_id: dst.accessKeyId, secret_access_key: dst.secretAccessKey, endpoint_url: dst.endpoint },
   });
   let last = "";
+  let moved = performance.now();
   for (;;) {
     const j = await api("GET", `${BASE}/jobs/${job.uuid}`, token);
     const line = `${j.operational_state} ${j.output.bytes}/${j.output.total_bytes}`;
-    if (line !== last) log("job", line);
+    if (line !== last) {
+      log("job", line);
+      moved = performance.now();
+    }
     last = line;
+    // A job that makes no progress for this long is reported as stalled instead of waited on forever.
+    if (performance.now() - moved > STALL_S * 1000) throw new Error(`job ${job.uuid} stalled for ${STALL_S} s at ${line}`);
     if (["completed", "failed", "canceled"].includes(j.operational_state)) {
       if (j.operational_state !== "completed" || j.output.error) throw new Error(`job ended ${j.operational_state}: ${j.output.error}`);
       // The server's own clock, creation to completion (queueing and configuration included): the
@@ -138,7 +152,8 @@ function haveRclone() {
   return spawnSync("rclone", ["version"], { stdio: "ignore" }).status === 0;
 }
 
-function runRclone(src, dst) {
+/** `rclone copy SRC:<bucket> DST:<bucket>`, or `SRC: DST:` (every bucket) when bucket is null. */
+function runRclone(src, dst, bucket) {
   const remote = (name, st) => ({
     [`RCLONE_CONFIG_${name}_TYPE`]: "s3",
     [`RCLONE_CONFIG_${name}_PROVIDER`]: "Other",
@@ -151,10 +166,16 @@ function runRclone(src, dst) {
   // The AWS SDK inside rclone reads AWS_* from the environment (AWS_CA_BUNDLE breaks its http transport).
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_") && !k.startsWith("RCLONE_")));
   const started = performance.now();
-  const r = spawnSync("rclone", ["copy", "SRC:bench", "DST:bench-rclone"], { env: { ...base, ...remote("SRC", src), ...remote("DST", dst) }, stdio: ["ignore", "inherit", "inherit"] });
+  const r = spawnSync("rclone", ["copy", `SRC:${bucket ?? ""}`, `DST:${bucket ?? ""}`], { env: { ...base, ...remote("SRC", src), ...remote("DST", dst) }, stdio: ["ignore", "inherit", "inherit"] });
   if (r.status !== 0) throw new Error(`rclone copy exited ${r.status}`);
   return { seconds: (performance.now() - started) / 1000 };
 }
+
+const ratio = (job, rc) => ({
+  objects_per_s: Number((job.objects_per_s / rc.objects_per_s).toFixed(2)),
+  mb_per_s: Number((job.mb_per_s / rc.mb_per_s).toFixed(2)),
+});
+const load = () => os.loadavg().map((x) => Number(x.toFixed(2)));
 
 async function main() {
   const admin = adminToken();
@@ -162,36 +183,61 @@ async function main() {
   const account = await api("POST", "/admin/v1/accounts", admin, { name, password: randomBytes(12).toString("hex") });
   const { token } = await api("POST", `/admin/v1/accounts/${account.id}/tokens`, admin, { name: "bench" });
   const src = await service(token, `${name}-src`);
-  const dst = await service(token, `${name}-dst`);
-  const objects = SMALL.count + LARGE.count;
-  const bytes = SMALL.count * SMALL.size + LARGE.count * LARGE.size;
-  log(`seeding ${SMALL.count} × 4 KiB and ${LARGE.count} × 64 MiB into ${src.host}`);
+  log(`seeding ${SMALL.count} × 4 KiB (bucket small) and ${LARGE.count} × 64 MiB (bucket large) into ${src.host}`);
   const s0 = performance.now();
   await seed(src);
   log(`seeded in ${((performance.now() - s0) / 1000).toFixed(1)} s`);
 
-  const job = await runJob(token, src, dst);
-  const jobCopy = await tally(dst, "bench-job");
-  if (jobCopy.objects !== objects || jobCopy.bytes !== bytes) throw new Error(`job copy incomplete: ${JSON.stringify(jobCopy)}`);
-  const result = {
-    dataset: { objects, bytes, small: SMALL, large: LARGE },
-    endpoint: ORIGIN,
-    job: { ...rate(objects, bytes, job.seconds), transfer_time: job.transferTime, observed_seconds: Number(job.observed.toFixed(3)) },
+  const sets = {
+    small: { bucket: "small", objects: SMALL.count, bytes: SMALL.count * SMALL.size },
+    large: { bucket: "large", objects: LARGE.count, bytes: LARGE.count * LARGE.size },
   };
-  if (haveRclone()) {
-    const version = spawnSync("rclone", ["version"], { encoding: "utf8" }).stdout.split("\n")[0];
-    const rc = runRclone(src, dst);
-    const rcCopy = await tally(dst, "bench-rclone");
-    if (rcCopy.objects !== objects || rcCopy.bytes !== bytes) throw new Error(`rclone copy incomplete: ${JSON.stringify(rcCopy)}`);
-    result.rclone = { ...rate(objects, bytes, rc.seconds), version, flags: "defaults (--transfers 4 --checkers 8)" };
-    result.ratio = {
-      objects_per_s: Number((result.job.objects_per_s / result.rclone.objects_per_s).toFixed(2)),
-      mb_per_s: Number((result.job.mb_per_s / result.rclone.mb_per_s).toFixed(2)),
+  sets.all = { bucket: null, objects: sets.small.objects + sets.large.objects, bytes: sets.small.bytes + sets.large.bytes };
+  const wanted = (process.env.BENCH_PHASES ?? "small,large,all").split(",");
+  const rclone = process.env.BENCH_RCLONE !== "0" && haveRclone();
+  if (!rclone) log("skipping the rclone half (BENCH_RCLONE=0, or rclone is not installed and could not be installed: apt-get install rclone)");
+  const version = rclone ? spawnSync("rclone", ["version"], { encoding: "utf8" }).stdout.split("\n")[0] : null;
+  // Targets: one service for the job's bucket phases, one for rclone's; fresh ones for the whole-storage phase.
+  const dstJob = await service(token, `${name}-job`);
+  const dstRc = await service(token, `${name}-rc`);
+  const result = {
+    dataset: { small: SMALL, large: LARGE },
+    endpoint: ORIGIN,
+    machine: { cpus: os.cpus().length, node: process.version, load_avg_before: load() },
+    rclone: version ? { version, flags: "defaults (--transfers 4 --checkers 8)" } : null,
+    phases: {},
+  };
+  for (const phase of wanted) {
+    const set = sets[phase];
+    if (!set) throw new Error(`unknown phase ${phase}`);
+    const [jd, rd] = phase === "all" ? [await service(token, `${name}-job-all`), rclone ? await service(token, `${name}-rc-all`) : null] : [dstJob, dstRc];
+    const buckets = set.bucket ? [set.bucket] : ["small", "large"];
+    const check = async (who, st) => {
+      let objects = 0;
+      let bytes = 0;
+      for (const b of buckets) {
+        const t = await tally(st, b);
+        objects += t.objects;
+        bytes += t.bytes;
+      }
+      if (objects !== set.objects || bytes !== set.bytes) throw new Error(`${who} copy of ${phase} incomplete: ${objects} objects, ${bytes} bytes`);
     };
-  } else {
-    log("rclone is not installed and could not be installed (apt-get install rclone); skipping the rclone half");
-    result.rclone = null;
+    log(`phase ${phase}: job`);
+    const l0 = load()[0];
+    const job = await runJob(token, src, jd, set.bucket);
+    await check("job", jd);
+    const out = { objects: set.objects, bytes: set.bytes, load_avg_1m: l0, job: { ...rate(set.objects, set.bytes, job.seconds), transfer_time: job.transferTime, observed_seconds: Number(job.observed.toFixed(3)) } };
+    if (rclone) {
+      log(`phase ${phase}: rclone`);
+      const rc = runRclone(src, rd, set.bucket);
+      await check("rclone", rd);
+      out.rclone = rate(set.objects, set.bytes, rc.seconds);
+      out.ratio = ratio(out.job, out.rclone);
+    }
+    result.phases[phase] = out;
+    log(`phase ${phase}: ${JSON.stringify(out)}`);
   }
+  result.machine.load_avg_after = load();
   console.log(JSON.stringify(result, null, 2));
 }
 

@@ -53,7 +53,8 @@ const saved = { ...tuning };
 
 beforeAll(async () => {
   // Small pages and batches, so a dozen objects exercise paging, fan-out and several batches.
-  Object.assign(tuning, { listPage: 4, batchObjects: 3 });
+  // And the 9 MiB and 13 MiB objects go in parts, as objects above the (64 MiB) threshold do.
+  Object.assign(tuning, { listPage: 4, batchObjects: 3, multipartThreshold: 8 * MiB });
   SMALL.find(([k]) => k === "meta/all-headers.bin")![1] = await gzip("compressed ".repeat(500));
   t = await newTenant();
   src = await storage(t);

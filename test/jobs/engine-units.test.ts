@@ -193,6 +193,7 @@ describe("streaming copies", () => {
       ledger: async () => null,
       remember: async () => {},
       streams,
+      multipartThreshold: 8 * MiB,
       pause: async () => {},
     };
     const objects = [...Array.from({ length: 20 }, (_, i) => ({ key: `small/${i}`, size: 4096, etag: "e" })), { key: "big", size: 40 * MiB, etag: "e" }];

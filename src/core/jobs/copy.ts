@@ -1,6 +1,6 @@
 /**
  * Copies one object from source to target, every byte streamed and never held whole in memory:
- * up to MULTIPART_THRESHOLD a GET body piped into a PUT of the same length; above it ranged GETs
+ * up to the multipart threshold a GET body piped into a PUT of the same length; above it ranged GETs
  * (bound to the source ETag) piped into UploadPart calls, then CompleteMultipartUpload. Every
  * source-to-target stream holds a permit of the message's `Streams` while it is open. Content-Type,
  * the other content headers, Expires and x-amz-meta-* go along.
@@ -14,8 +14,12 @@ import type { ListedObject, S3Client } from "./s3client";
 import { addressableKey, compareKeys, keptMetadata, normEtag, S3CallError } from "./s3client";
 
 export const MiB = 1024 * 1024;
-/** Objects above this size are copied in parts. */
-export const MULTIPART_THRESHOLD = 8 * MiB;
+/**
+ * Objects above this size are copied in parts (engine.ts `tuning.multipartThreshold` overrides it).
+ * 64 MiB: below the 100 MB request-body limit of Cloudflare-fronted targets; in-process, one
+ * streamed PUT of 64 MiB ran at about twice the rate of the same object in 8 MiB parts (BENCHMARKS.md).
+ */
+export const MULTIPART_THRESHOLD = 64 * MiB;
 /** At least this part size; larger when 10,000 parts would not cover the object. */
 export const MIN_PART_SIZE = 8 * MiB;
 export const PART_CONCURRENCY = 4;
@@ -46,6 +50,8 @@ export interface CopyContext {
   lookup?: TargetLookup;
   /** Bounds the source-to-target streams open at once (shared by the batch's objects and parts). */
   streams: Streams;
+  /** Objects above this size go in parts; MULTIPART_THRESHOLD when absent. */
+  multipartThreshold?: number;
   /** Waits between attempts (injectable so tests never sleep). */
   pause?: (ms: number) => Promise<void>;
 }
@@ -198,7 +204,7 @@ export async function copyObject(c: CopyContext, o: ListedObject): Promise<CopyO
     try {
       // A retry asks the target afresh: the batch's listing predates the failed attempt.
       if (await alreadyCopied(c, o, attempt > 1)) return { kind: "skipped", bytes: o.size };
-      const done = o.size > MULTIPART_THRESHOLD ? await copyMultipart(c, o.key) : await copySingle(c, o.key);
+      const done = o.size > (c.multipartThreshold ?? MULTIPART_THRESHOLD) ? await copyMultipart(c, o.key) : await copySingle(c, o.key);
       // Recorded before the batch commits, so a redelivery after a crash still recognises the copy.
       if (done.kind === "copied" && done.ledger) await c.remember(o.key, done.ledger);
       return done;

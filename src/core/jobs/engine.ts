@@ -10,7 +10,7 @@ import { config } from "../../config";
 import { decryptSecret } from "../../lib/crypto";
 import { db as getDb } from "../../storage/db";
 import { bucketNameProblem } from "../s3/rules";
-import { copyObject, Streams, targetLookup, type CopyContext, type CopyOutcome, type LedgerRecord } from "./copy";
+import { copyObject, MULTIPART_THRESHOLD, Streams, targetLookup, type CopyContext, type CopyOutcome, type LedgerRecord } from "./copy";
 import { S3CallError, S3Client, addressableKey, type ListedObject, type Side } from "./s3client";
 import { JobSpecSchema, type EndpointSpec, type JobSpec } from "./spec";
 import {
@@ -46,6 +46,8 @@ export const tuning = {
   copyConcurrency: 16,
   /** Source-to-target streams (objects and parts) open at once per message; see copy.ts `Streams`. */
   streams: 3,
+  /** Objects above this size are copied in parts (tests lower it to exercise multipart with small objects). */
+  multipartThreshold: MULTIPART_THRESHOLD,
 };
 /** Deliveries of a configure or listing step that failed transiently, before the job gives up on it. */
 export const STEP_ATTEMPTS = 5;
@@ -333,6 +335,7 @@ async function copyStep(env: Env, job: JobRow, p: CopyPayload, send: Transport):
     targetBucket: p.tb,
     ledger: async (key: string) => (serviceUuid ? await ledgerEntry(d, serviceUuid, p.tb, key) : null),
     streams: new Streams(tuning.streams),
+    multipartThreshold: tuning.multipartThreshold,
     remember: async (key: string, rec: LedgerRecord) => {
       if (serviceUuid) await rememberCopy(d, { targetServiceUuid: serviceUuid, bucket: p.tb, key, ...rec });
     },
