@@ -33,7 +33,7 @@ const KIB = 1024;
 const MIB = 1024 * KIB;
 const SMALL = { label: "1 KiB", size: KIB, count: Number(process.env.BENCH_SMALL ?? 2000), concurrency: 16, rounds: 8, warmup: 200 };
 const LARGE = { label: "64 MiB", size: 64 * MIB, count: Number(process.env.BENCH_LARGE ?? 12), concurrency: 2, rounds: 6, warmup: 2 };
-const LARGE_READS = 2; // reads of each 64 MiB object
+const LARGE_READS = 4; // reads of each 64 MiB object
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 900) * 1000;
 const BUCKET = "bench";
 const EMPTY_SHA256 = createHash("sha256").update("").digest("hex");
@@ -316,8 +316,8 @@ async function main() {
   const onlySmall = process.env.BENCH_ONLY === "small";
   const skipped = { floor: {}, gateway: {} };
   const putLarge = onlySmall ? skipped : await workload(`PUT ${LARGE.label}`, targets, LARGE, "PUT", lk, "UNSIGNED-PAYLOAD", large);
-  // A local 64 MiB read takes only 0.1–0.3 s, so each object is read twice: fewer reads gave
-  // ratios that swung by ±0.2 between runs on a shared machine.
+  // A local 64 MiB read takes only 0.1–0.3 s, so each object is read four times: with 6 reads the
+  // ratio swung by ±0.2 between runs on a shared machine, with 24 still by ±0.07.
   const largeReads = { warm: largeKeys.warm, timed: Array.from({ length: LARGE_READS }, () => largeKeys.timed).flat() };
   const getLarge = onlySmall ? skipped : await workload(`GET ${LARGE.label}`, targets, { ...LARGE, count: largeReads.timed.length, rounds: 8 }, "GET", (_t, k) => largeReads[k], EMPTY_SHA256);
   // Not a target: what checking a signed payload on the way (SHA-256 in a JavaScript stream) costs.
