@@ -217,7 +217,16 @@ export class UsageMeter extends DurableObject<Env> {
         at,
       );
     }
+    await this.armFlush();
+  }
+
+  /** Whether this instance knows its flush alarm is set (saves a storage read per call). */
+  private alarmArmed = false;
+
+  private async armFlush(): Promise<void> {
+    if (this.alarmArmed) return;
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + FLUSH_INTERVAL_MS);
+    this.alarmArmed = true;
   }
 
   /** A bucket was created or deleted: its running totals start again from zero. */
@@ -280,6 +289,7 @@ export class UsageMeter extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    this.alarmArmed = false;
     await this.flush();
   }
 

@@ -1,6 +1,7 @@
 import "./dom-parser";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { HttpResponse, type HttpRequest } from "@smithy/protocol-http";
+import { usageSettled } from "../../src/core/s3/usage";
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { newService, newTenant, unique, type Tenant } from "../helpers/api";
@@ -171,8 +172,8 @@ export function meterOf(serviceUuid: string) {
   return env.USAGE_METER.get(env.USAGE_METER.idFromName(serviceUuid));
 }
 
-/** Lets the waitUntil'd meter calls of earlier requests land. */
+/** Waits for the meter calls of earlier requests (batched in this isolate, sent after the response). */
 export async function settleMeter(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 10));
+  await usageSettled();
 }
 

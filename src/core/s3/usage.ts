@@ -16,7 +16,11 @@ export function usageMeter(env: Env, serviceUuid: string) {
 /** Events waiting to be sent, by service: requests that finish close together share one meter call. */
 const pending = new Map<string, UsageEvent[]>();
 /** How long the first event of a batch waits, after its response, for others to join its meter call. */
-const COALESCE_MS = 2;
+const COALESCE_MS = 20;
+/** A batch this large takes no more events (the next one starts a new batch). */
+const MAX_BATCH = 500;
+/** Meter calls under way in this isolate (see usageSettled). */
+const inFlight = new Set<Promise<void>>();
 
 /**
  * Reports what a request did without delaying or failing it: the call runs after the response,
@@ -25,24 +29,33 @@ const COALESCE_MS = 2;
  * Events are batched per service in this isolate: the first event of a batch sends it, from its
  * own request's `waitUntil`, COALESCE_MS later; events of requests that finish meanwhile join it.
  * So every event is sent exactly once, by a request kept alive until the call is done, and a busy
- * service makes far fewer meter calls than requests. (Only data crosses requests, never an I/O
- * object: the meter stub is made by the sending request.)
+ * service makes one meter call per batch instead of one per request (the meter is one object per
+ * service: calls it cannot keep up with would queue and cost it more than their events). Only
+ * data crosses requests, never an I/O object: the meter stub is made by the sending request.
  */
 export function recordUsage(env: Env, ctx: ExecutionContext, serviceUuid: string, event: UsageEvent): void {
   const batch = pending.get(serviceUuid);
   if (batch) {
     batch.push(event);
+    if (batch.length >= MAX_BATCH) pending.delete(serviceUuid);
     return;
   }
   const events = [event];
   pending.set(serviceUuid, events);
-  ctx.waitUntil(
-    (async () => {
-      await new Promise((r) => setTimeout(r, COALESCE_MS));
-      if (pending.get(serviceUuid) === events) pending.delete(serviceUuid);
-      await usageMeter(env, serviceUuid).record(serviceUuid, events);
-    })().catch((e: unknown) => console.error(JSON.stringify({ level: "error", where: "usage-meter.record", message: e instanceof Error ? e.message : String(e) }))),
-  );
+  const send = (async () => {
+    await new Promise((r) => setTimeout(r, COALESCE_MS));
+    if (pending.get(serviceUuid) === events) pending.delete(serviceUuid);
+    await usageMeter(env, serviceUuid).record(serviceUuid, events);
+  })()
+    .catch((e: unknown) => console.error(JSON.stringify({ level: "error", where: "usage-meter.record", message: e instanceof Error ? e.message : String(e) })))
+    .finally(() => inFlight.delete(send));
+  inFlight.add(send);
+  ctx.waitUntil(send);
+}
+
+/** Resolves once every meter call this isolate has started (and any they were joined by) is done. */
+export async function usageSettled(): Promise<void> {
+  while (inFlight.size) await Promise.allSettled([...inFlight]);
 }
 
 export interface ServiceUsage {

@@ -121,7 +121,7 @@ async function readObject(c: S3Context, head: boolean): Promise<Response> {
   if (head) return new Response(null, { status, headers });
   c.usage.bytesOut = length;
   // Stored bytes go out exactly as stored: a gzip object stays gzip, whatever Content-Encoding says.
-  return new Response((obj as R2ObjectBody).body, { status, headers, encodeBody: "manual" });
+  return new Response((obj as R2ObjectBody).body, headers.has("content-encoding") ? { status, headers, encodeBody: "manual" } : { status, headers });
 }
 
 export const getObjectHandler = (c: S3Context) => readObject(c, false);
