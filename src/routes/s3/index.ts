@@ -45,13 +45,6 @@ export function splitPath(rawPath: string, hostBucket: string | null): { bucket:
 }
 
 const WRITES = new Set(["PUT", "POST", "DELETE"]);
-function safeSplit(rawPath: string, hostBucket: string | null): { key: string | null } {
-  try {
-    return splitPath(rawPath, hostBucket);
-  } catch {
-    return { key: null };
-  }
-}
 
 function checkServiceState(service: ServiceInfo): void {
   // Decision: a stopped or deleting service answers 403 AccessDenied (not 503), so clients fail
@@ -202,7 +195,6 @@ export async function handleS3(request: Request, env: Env, ctx: ExecutionContext
   const requestId = newRequestId();
   const url = new URL(request.url);
   const out: Progress = { who: null, c: null };
-  const { key } = safeSplit(url.pathname, target.hostBucket);
   let res: Response;
   try {
     res = await serve(env, ctx, request, url, target, requestId, out);
@@ -214,7 +206,7 @@ export async function handleS3(request: Request, env: Env, ctx: ExecutionContext
     }
   }
   // A bucket-level write (create, delete, policy, configuration) may change what the isolate caches.
-  if (key === null && WRITES.has(request.method)) invalidateIsolateCaches();
+  if (out.c && out.c.key === null && WRITES.has(request.method)) invalidateIsolateCaches();
   res.headers.set("x-amz-request-id", requestId);
   res.headers.set("x-amz-id-2", btoa(requestId));
   res.headers.set("Server", "Stowage");
