@@ -1,7 +1,7 @@
-import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, PutObjectCommand, S3ServiceException } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { crc32, toBase64 } from "../../src/core/sigv4";
-import { bodyText, bytes, md5Hex, newBucket, s3Client, s3Service, s3User, type Keys, type S3Env } from "./helpers";
+import { bodyText, bytes, md5Hex, newBucket, s3Client, s3Service, s3User, type Keys, type S3Env, s3Error } from "./helpers";
 import { amzDate, fetchWorker, presign, sigv2Presign, sigv2Request, signedChunkedRequest, signedFetch, trailerChunkedRequest } from "./sign";
 
 let e: S3Env;
@@ -18,16 +18,6 @@ beforeAll(async () => {
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
   await client.send(new PutObjectCommand({ Bucket: bucket, Key: "hello.txt", Body: "hello, presigned world" }));
 });
-
-async function s3Error(p: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return err;
-    throw err;
-  }
-  throw new Error("expected an S3 error");
-}
 
 const crc32b64 = (data: Uint8Array) => {
   const v = crc32(data);

@@ -16,13 +16,12 @@ import {
   PutBucketPolicyCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
-  S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { runBucketPurge, type BucketPurgeMessageT } from "../../src/core/buckets/queue";
 import { PURGE_DELAY_SECONDS } from "../../src/core/s3/buckets";
-import { newBucket, s3Client, s3Service, s3User, type S3Env } from "./helpers";
+import { newBucket, s3Client, s3Service, s3User, type S3Env, s3Error } from "./helpers";
 
 let e: S3Env;
 let client: ReturnType<typeof s3Client>["client"];
@@ -31,16 +30,6 @@ beforeAll(async () => {
   e = await s3Service();
   ({ client } = s3Client(e, await s3User(e)));
 });
-
-async function s3Error(p: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return err;
-    throw err;
-  }
-  throw new Error("expected an S3 error");
-}
 
 describe("CreateBucket", () => {
   it("creates a bucket that is a row of the service's buckets table", async () => {

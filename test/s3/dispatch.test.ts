@@ -1,8 +1,8 @@
-import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { AwsV4Signer } from "aws4fetch";
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, newService, newTenant, settle } from "../helpers/api";
-import { bodyText, newBucket, s3Client, s3Service, s3User, type Keys, type S3Env } from "./helpers";
+import { bodyText, newBucket, s3Client, s3Service, s3User, type Keys, type S3Env, s3Error } from "./helpers";
 import { fetchWorker, signedFetch } from "./sign";
 
 let e: S3Env;
@@ -12,16 +12,6 @@ beforeAll(async () => {
   e = await s3Service();
   keys = await s3User(e);
 });
-
-async function s3Error(p: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return err;
-    throw err;
-  }
-  throw new Error("expected an S3 error");
-}
 
 describe("dispatch", () => {
   it("serves path-style on the service endpoint host", async () => {

@@ -1,5 +1,5 @@
 import "./dom-parser";
-import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { S3Client, S3ServiceException, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { HttpResponse, type HttpRequest } from "@smithy/protocol-http";
 import { usageSettled } from "../../src/core/s3/usage";
 import { env, exports } from "cloudflare:workers";
@@ -177,3 +177,14 @@ export async function settleMeter(): Promise<void> {
   await usageSettled();
 }
 
+
+/** The S3 error a client call fails with (and a test failure when it succeeds or fails otherwise). */
+export async function s3Error(p: Promise<unknown>): Promise<S3ServiceException> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof S3ServiceException) return err;
+    throw err;
+  }
+  throw new Error("expected an S3 error");
+}

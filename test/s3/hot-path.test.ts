@@ -5,7 +5,7 @@ import { CreateBucketCommand, DeleteBucketCommand } from "@aws-sdk/client-s3";
 import { and, eq } from "drizzle-orm";
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ACCESS_KEY_CACHE_MS, findAccessKeyCached, identityPolicies } from "../../src/core/iam/principal";
+import { findAccessKeyCached, identityPolicies } from "../../src/core/iam/principal";
 import { findBucketAndPolicies, findBucketAndPoliciesCached, findBucketCached } from "../../src/core/s3/buckets";
 import { crc32, deriveSigningKey, hmacHex, toBase64 } from "../../src/core/sigv4";
 import { invalidateIsolateCaches, IsolateCache, ISOLATE_CACHE_MS } from "../../src/lib/isolate-cache";
@@ -43,13 +43,13 @@ describe("access key cache", () => {
     expect(await xmlCode(res)).toBe("InvalidAccessKeyId");
   });
 
-  it("a change made elsewhere (another isolate, straight to D1) applies within ACCESS_KEY_CACHE_MS", async () => {
+  it("a change made elsewhere (another isolate, straight to D1) applies within ISOLATE_CACHE_MS", async () => {
     const k = await s3User(e);
     const t0 = Date.now();
     expect((await findAccessKeyCached(env, k.accessKeyId, t0))?.status).toBe("Active");
     await env.DB.prepare("UPDATE iam_access_keys SET status = 'Inactive' WHERE access_key_id = ?").bind(k.accessKeyId).run();
-    expect((await findAccessKeyCached(env, k.accessKeyId, t0 + ACCESS_KEY_CACHE_MS - 1))?.status).toBe("Active");
-    expect((await findAccessKeyCached(env, k.accessKeyId, t0 + ACCESS_KEY_CACHE_MS))?.status).toBe("Inactive");
+    expect((await findAccessKeyCached(env, k.accessKeyId, t0 + ISOLATE_CACHE_MS - 1))?.status).toBe("Active");
+    expect((await findAccessKeyCached(env, k.accessKeyId, t0 + ISOLATE_CACHE_MS))?.status).toBe("Inactive");
   });
 
   it("forgets a deleted key; unknown keys are never cached", async () => {
@@ -58,9 +58,9 @@ describe("access key cache", () => {
     const found = await findAccessKeyCached(env, k.accessKeyId, t0);
     expect(found).toMatchObject({ serviceUuid: e.service.uuid, username: k.username, secret: k.secretAccessKey });
     await env.DB.prepare("DELETE FROM iam_access_keys WHERE access_key_id = ?").bind(k.accessKeyId).run();
-    expect(await findAccessKeyCached(env, k.accessKeyId, t0 + ACCESS_KEY_CACHE_MS)).toBeNull();
+    expect(await findAccessKeyCached(env, k.accessKeyId, t0 + ISOLATE_CACHE_MS)).toBeNull();
     // Null was not kept: a key (re)appearing is found on the next request.
-    expect(await findAccessKeyCached(env, k.accessKeyId, t0 + ACCESS_KEY_CACHE_MS + 1)).toBeNull();
+    expect(await findAccessKeyCached(env, k.accessKeyId, t0 + ISOLATE_CACHE_MS + 1)).toBeNull();
   });
 });
 

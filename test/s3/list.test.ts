@@ -6,10 +6,9 @@ import {
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutObjectCommand,
-  S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { newBucket, s3Client, s3Service, s3User, type S3Env } from "./helpers";
+import { newBucket, s3Client, s3Service, s3User, type S3Env, s3Error } from "./helpers";
 
 let e: S3Env;
 let client: ReturnType<typeof s3Client>["client"];
@@ -24,16 +23,6 @@ beforeAll(async () => {
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
   for (const k of KEYS) await client.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: k }));
 });
-
-async function s3Error(p: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return err;
-    throw err;
-  }
-  throw new Error("expected an S3 error");
-}
 
 describe("ListObjectsV2", () => {
   it("lists everything in key order with sizes and ETags", async () => {

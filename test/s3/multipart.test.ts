@@ -9,14 +9,13 @@ import {
   ListMultipartUploadsCommand,
   ListPartsCommand,
   PutObjectCommand,
-  S3ServiceException,
   UploadPartCommand,
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { purgeBucket } from "../../src/core/buckets/purge";
-import { bytes, md5Hex, newBucket, s3Client, s3Service, s3User, type S3Env } from "./helpers";
+import { bytes, md5Hex, newBucket, s3Client, s3Service, s3User, type S3Env, s3Error } from "./helpers";
 
 const MiB = 1024 * 1024;
 
@@ -30,16 +29,6 @@ beforeAll(async () => {
   bucket = newBucket();
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
 });
-
-async function s3Error(p: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return err;
-    throw err;
-  }
-  throw new Error("expected an S3 error");
-}
 
 function hexToBytes(hex: string): Uint8Array {
   return new Uint8Array(hex.match(/../g)!.map((h) => parseInt(h, 16)));

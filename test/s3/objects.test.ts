@@ -7,10 +7,9 @@ import {
   HeadObjectCommand,
   PutObjectAclCommand,
   PutObjectCommand,
-  S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { bodyText, bytes, md5Hex, newBucket, s3Client, s3Service, s3User, type S3Env } from "./helpers";
+import { bodyText, bytes, md5Hex, newBucket, s3Client, s3Service, s3User, type S3Env, s3Error } from "./helpers";
 
 let e: S3Env;
 let client: ReturnType<typeof s3Client>["client"];
@@ -23,16 +22,6 @@ beforeAll(async () => {
   bucket = newBucket();
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
 });
-
-async function s3Error(p: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return err;
-    throw err;
-  }
-  throw new Error("expected an S3 error");
-}
 
 describe("PutObject / GetObject / HeadObject", () => {
   it("round-trips bytes, ETag = MD5, and every stored header", async () => {

@@ -7,10 +7,9 @@ import {
   ListObjectsV2Command,
   PutBucketPolicyCommand,
   PutObjectCommand,
-  S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { bodyText, customPolicy, newBucket, s3Client, s3Service, s3User, type S3Env } from "./helpers";
+import { bodyText, customPolicy, newBucket, s3Client, s3Service, s3User, type S3Env, s3Error } from "./helpers";
 import { fetchWorker } from "./sign";
 
 let e: S3Env;
@@ -24,16 +23,6 @@ beforeAll(async () => {
   await admin.send(new CreateBucketCommand({ Bucket: bucket }));
   for (const k of ["public/a.txt", "private/b.txt"]) await admin.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: k }));
 });
-
-async function s3Error(p: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return err;
-    throw err;
-  }
-  throw new Error("expected an S3 error");
-}
 
 async function denied(p: Promise<unknown>): Promise<void> {
   const err = await s3Error(p);

@@ -5,22 +5,11 @@ import {
   ListBucketsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { call, expectProblem, invalidNames, newService, newTenant, settle, unique } from "../helpers/api";
-import { bytes, meterOf, newBucket, s3Client, s3Service, s3User, type S3Env } from "../s3/helpers";
-
-async function s3Error(p: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return err;
-    throw err;
-  }
-  throw new Error("expected an S3 error");
-}
+import { bytes, meterOf, newBucket, s3Client, s3Service, s3User, type S3Env, s3Error } from "../s3/helpers";
 
 /** Waits until the meter's totals for `bucket` show `objects` objects (S3 requests are metered after their response). */
 async function meterTotals(serviceUuid: string, bucket: string, objects: number): Promise<void> {

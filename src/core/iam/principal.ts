@@ -6,7 +6,7 @@ import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { config } from "../../config";
 import { decryptSecret } from "../../lib/crypto";
-import { IsolateCache, ISOLATE_CACHE_MS } from "../../lib/isolate-cache";
+import { IsolateCache } from "../../lib/isolate-cache";
 import { isoSeconds } from "../../lib/time";
 import { iamAccessKeys, iamAttachments, iamGroupMembers, iamInlinePolicies, iamPolicies, iamPolicyVersions, iamRoles, iamUsers } from "../../schema/iam.tables";
 import { services } from "../../schema/tables";
@@ -59,8 +59,6 @@ export async function findAccessKey(env: Env, accessKeyId: string): Promise<Acce
   };
 }
 
-/** Key changes made elsewhere (deactivation, deletion, its service's deletion) reach this isolate within this long. */
-export const ACCESS_KEY_CACHE_MS = ISOLATE_CACHE_MS;
 const keyCache = new IsolateCache<AccessKeyPrincipal | null>();
 
 /**

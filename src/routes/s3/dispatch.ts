@@ -12,7 +12,7 @@ import { eq } from "drizzle-orm";
 import { config } from "../../config";
 import { authKind, AuthError, parseAuth, type ParsedAuth } from "../../core/sigv4";
 import { serviceForCustomApiDomain } from "../../core/websites/domains";
-import { IsolateCache, ISOLATE_CACHE_MS } from "../../lib/isolate-cache";
+import { IsolateCache } from "../../lib/isolate-cache";
 import { accounts, services } from "../../schema/tables";
 import { db } from "../../storage/db";
 
@@ -35,8 +35,6 @@ export interface S3Target {
   auth: ParsedAuth | AuthError | null;
 }
 
-/** Service state changes made elsewhere (stop, delete, account disabled) reach this isolate within this long. */
-export const SERVICE_CACHE_MS = ISOLATE_CACHE_MS;
 // Services that do not exist are cached too: every request to an unknown host would read D1 otherwise.
 const serviceCache = new IsolateCache<ServiceInfo | null>();
 
