@@ -39,7 +39,11 @@ function adminToken() {
 }
 
 async function api(method, url, token, body) {
-  const init = { method, headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined };
+  const init = {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  };
   let res;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -59,13 +63,31 @@ async function api(method, url, token, body) {
 
 /** A service with an ECSS3FullAccess user and key, made as a customer would. */
 async function service(token, name) {
-  const svc = await api("POST", BASE, token, { name, region: "europe-1", configured_status: "started", networks: [{ name: "public", type: "public", family: "IPv4" }] });
+  const svc = await api("POST", BASE, token, {
+    name,
+    region: "europe-1",
+    configured_status: "started",
+    networks: [{ name: "public", type: "public", family: "IPv4" }],
+  });
   const host = svc.endpoints.find((e) => e.type === "public" && e.mode === "api").domain_name;
   await api("POST", `${BASE}/${svc.uuid}/users`, token, { username: "bench" });
   await api("POST", `${BASE}/${svc.uuid}/users/bench/policies`, token, { name: "ECSS3FullAccess" });
   const key = await api("POST", `${BASE}/${svc.uuid}/users/bench/access-keys`, token);
-  const s3 = new AwsClient({ accessKeyId: key.access_key_id, secretAccessKey: key.secret_access_key, service: "s3", region: "us-east-1", retries: 0 });
-  return { uuid: svc.uuid, host, endpoint: `http://${host}:${PORT}`, accessKeyId: key.access_key_id, secretAccessKey: key.secret_access_key, s3 };
+  const s3 = new AwsClient({
+    accessKeyId: key.access_key_id,
+    secretAccessKey: key.secret_access_key,
+    service: "s3",
+    region: "us-east-1",
+    retries: 0,
+  });
+  return {
+    uuid: svc.uuid,
+    host,
+    endpoint: `http://${host}:${PORT}`,
+    accessKeyId: key.access_key_id,
+    secretAccessKey: key.secret_access_key,
+    s3,
+  };
 }
 
 /** S3 through the shared host, path-style (the service is found from the key); 5xx retried a few times. */
@@ -81,9 +103,11 @@ async function s3(st, method, p, body) {
 
 async function pool(n, items, fn) {
   let i = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (i < items.length) await fn(items[i++]);
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (i < items.length) await fn(items[i++]);
+    }),
+  );
 }
 
 async function seed(src) {
@@ -111,14 +135,23 @@ async function tally(st, bucket) {
   return { objects, bytes };
 }
 
-const rate = (objects, bytes, seconds) => ({ seconds: Number(seconds.toFixed(3)), objects_per_s: Number((objects / seconds).toFixed(1)), mb_per_s: Number((bytes / 1e6 / seconds).toFixed(2)) });
+const rate = (objects, bytes, seconds) => ({
+  seconds: Number(seconds.toFixed(3)),
+  objects_per_s: Number((objects / seconds).toFixed(1)),
+  mb_per_s: Number((bytes / 1e6 / seconds).toFixed(2)),
+});
 
 /** A job copying `bucket` into the same name at dst, or the whole storage when bucket is null. */
 async function runJob(token, src, dst, bucket) {
   const started = performance.now();
   const job = await api("POST", `${BASE}/jobs`, token, {
     type: "copy",
-    source: { access_key_id: src.accessKeyId, secret_access_key: src.secretAccessKey, endpoint_url: src.endpoint, ...(bucket ? { bucket } : {}) },
+    source: {
+      access_key_id: src.accessKeyId,
+      secret_access_key: src.secretAccessKey,
+      endpoint_url: src.endpoint,
+      ...(bucket ? { bucket } : {}),
+    },
     target: { access_key_id: dst.accessKeyId, secret_access_key: dst.secretAccessKey, endpoint_url: dst.endpoint },
   });
   let last = "";
@@ -166,7 +199,10 @@ function runRclone(src, dst, bucket) {
   // The AWS SDK inside rclone reads AWS_* from the environment (AWS_CA_BUNDLE breaks its http transport).
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_") && !k.startsWith("RCLONE_")));
   const started = performance.now();
-  const r = spawnSync("rclone", ["copy", `SRC:${bucket ?? ""}`, `DST:${bucket ?? ""}`], { env: { ...base, ...remote("SRC", src), ...remote("DST", dst) }, stdio: ["ignore", "inherit", "inherit"] });
+  const r = spawnSync("rclone", ["copy", `SRC:${bucket ?? ""}`, `DST:${bucket ?? ""}`], {
+    env: { ...base, ...remote("SRC", src), ...remote("DST", dst) },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   if (r.status !== 0) throw new Error(`rclone copy exited ${r.status}`);
   return { seconds: (performance.now() - started) / 1000 };
 }
@@ -195,7 +231,8 @@ async function main() {
   sets.all = { bucket: null, objects: sets.small.objects + sets.large.objects, bytes: sets.small.bytes + sets.large.bytes };
   const wanted = (process.env.BENCH_PHASES ?? "small,large,all").split(",");
   const rclone = process.env.BENCH_RCLONE !== "0" && haveRclone();
-  if (!rclone) log("skipping the rclone half (BENCH_RCLONE=0, or rclone is not installed and could not be installed: apt-get install rclone)");
+  if (!rclone)
+    log("skipping the rclone half (BENCH_RCLONE=0, or rclone is not installed and could not be installed: apt-get install rclone)");
   const version = rclone ? spawnSync("rclone", ["version"], { encoding: "utf8" }).stdout.split("\n")[0] : null;
   // Targets: one service for the job's bucket phases, one for rclone's; fresh ones for the whole-storage phase.
   const dstJob = await service(token, `${name}-job`);
@@ -210,7 +247,8 @@ async function main() {
   for (const phase of wanted) {
     const set = sets[phase];
     if (!set) throw new Error(`unknown phase ${phase}`);
-    const [jd, rd] = phase === "all" ? [await service(token, `${name}-job-all`), rclone ? await service(token, `${name}-rc-all`) : null] : [dstJob, dstRc];
+    const [jd, rd] =
+      phase === "all" ? [await service(token, `${name}-job-all`), rclone ? await service(token, `${name}-rc-all`) : null] : [dstJob, dstRc];
     const buckets = set.bucket ? [set.bucket] : ["small", "large"];
     const check = async (who, st) => {
       let objects = 0;
@@ -220,13 +258,23 @@ async function main() {
         objects += t.objects;
         bytes += t.bytes;
       }
-      if (objects !== set.objects || bytes !== set.bytes) throw new Error(`${who} copy of ${phase} incomplete: ${objects} objects, ${bytes} bytes`);
+      if (objects !== set.objects || bytes !== set.bytes)
+        throw new Error(`${who} copy of ${phase} incomplete: ${objects} objects, ${bytes} bytes`);
     };
     log(`phase ${phase}: job`);
     const l0 = load()[0];
     const job = await runJob(token, src, jd, set.bucket);
     await check("job", jd);
-    const out = { objects: set.objects, bytes: set.bytes, load_avg_1m: l0, job: { ...rate(set.objects, set.bytes, job.seconds), transfer_time: job.transferTime, observed_seconds: Number(job.observed.toFixed(3)) } };
+    const out = {
+      objects: set.objects,
+      bytes: set.bytes,
+      load_avg_1m: l0,
+      job: {
+        ...rate(set.objects, set.bytes, job.seconds),
+        transfer_time: job.transferTime,
+        observed_seconds: Number(job.observed.toFixed(3)),
+      },
+    };
     if (rclone) {
       log(`phase ${phase}: rclone`);
       const rc = runRclone(src, rd, set.bucket);

@@ -58,7 +58,12 @@ function freePort() {
 /** Starts a command in its own process group, logging to .bench/<name>.log. */
 function start(name, cmd, args, env = {}) {
   const out = createWriteStream(path.join(benchDir, `${name}.log`));
-  const child = spawn(cmd, args, { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: "false", ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(cmd, args, {
+    cwd: root,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   child.stdout.pipe(out);
   child.stderr.pipe(out);
   const g = { name, child, exited: new Promise((r) => child.once("exit", r)) };
@@ -109,10 +114,15 @@ async function waitFor(what, g, probe, ms = 180_000) {
 async function startGateway(port) {
   const persist = path.join(benchDir, "gateway");
   // dev.mjs applies the migrations to the default state; this state dir needs them too.
-  const r = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { cwd: root, env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" }, stdio: "ignore" });
+  const r = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
+    cwd: root,
+    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+    stdio: "ignore",
+  });
   if (r.status !== 0) throw new Error("applying the D1 migrations to .bench/gateway failed");
   const saved = demoFiles.map((f) => (existsSync(f) ? readFileSync(f) : null));
-  const restore = () => demoFiles.forEach((f, i) => (saved[i] ? writeFileSync(f, saved[i], { mode: 0o600 }) : existsSync(f) && unlinkSync(f)));
+  const restore = () =>
+    demoFiles.forEach((f, i) => (saved[i] ? writeFileSync(f, saved[i], { mode: 0o600 }) : existsSync(f) && unlinkSync(f)));
   restores.push(restore);
   const g = start("gateway", process.execPath, [path.join(root, "scripts/dev.mjs"), "--persist-to", persist], { PORT: String(port) });
   // dev.mjs prints its banner once the demo account is seeded, or says that seeding failed.
@@ -139,7 +149,17 @@ async function startGateway(port) {
 }
 
 async function startFloor(port) {
-  const g = start("floor", wrangler, ["dev", "-c", "bench/floor/wrangler.toml", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", path.join(benchDir, "floor")]);
+  const g = start("floor", wrangler, [
+    "dev",
+    "-c",
+    "bench/floor/wrangler.toml",
+    "--port",
+    String(port),
+    "--ip",
+    "127.0.0.1",
+    "--persist-to",
+    path.join(benchDir, "floor"),
+  ]);
   const origin = `http://127.0.0.1:${port}`;
   await waitFor("the floor worker", g, async () => (await fetch(`${origin}/ping`)).status === 404);
   return { g, origin };
@@ -261,10 +281,7 @@ async function workload(name, targets, spec, method, keysOf, payloadHash, body) 
 // ------------------------------------------------------------------ report
 
 function table(result) {
-  const rows = [
-    "| workload | metric | floor | gateway | gateway / floor | target |",
-    "|---|---|---:|---:|---:|---|",
-  ];
+  const rows = ["| workload | metric | floor | gateway | gateway / floor | target |", "|---|---|---:|---:|---:|---|"];
   for (const w of result.workloads) {
     const { floor, gateway } = w;
     const unit = w.metric === "ops_per_s" ? "ops/s" : "MB/s";
@@ -286,7 +303,13 @@ async function main() {
   const [gw, fl] = await Promise.all([startGateway(gp), startFloor(fp)]);
   log(`both up after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-  const signer = new AwsClient({ accessKeyId: gw.demo.accessKeyId, secretAccessKey: gw.demo.secretAccessKey, service: "s3", region: "europe-1", retries: 0 });
+  const signer = new AwsClient({
+    accessKeyId: gw.demo.accessKeyId,
+    secretAccessKey: gw.demo.secretAccessKey,
+    service: "s3",
+    region: "europe-1",
+    retries: 0,
+  });
   const mb = await signer.fetch(`${gw.origin}/${BUCKET}`, { method: "PUT" });
   if (mb.status !== 200) throw new Error(`CreateBucket: ${mb.status} ${await mb.text()}`);
   // The floor ignores the signature; its requests are signed the same way so they carry the same headers.
@@ -320,17 +343,64 @@ async function main() {
   // A local 64 MiB read takes only 0.1–0.3 s, so each object is read four times: with 6 reads the
   // ratio swung by ±0.2 between runs on a shared machine, with 24 still by ±0.07.
   const largeReads = { warm: largeKeys.warm, timed: Array.from({ length: LARGE_READS }, () => largeKeys.timed).flat() };
-  const getLarge = onlySmall ? skipped : await workload(`GET ${LARGE.label}`, targets, { ...LARGE, count: largeReads.timed.length, rounds: 8 }, "GET", (_t, k) => largeReads[k], EMPTY_SHA256);
+  const getLarge = onlySmall
+    ? skipped
+    : await workload(
+        `GET ${LARGE.label}`,
+        targets,
+        { ...LARGE, count: largeReads.timed.length, rounds: 8 },
+        "GET",
+        (_t, k) => largeReads[k],
+        EMPTY_SHA256,
+      );
   // Not a target: what checking a signed payload on the way (SHA-256 in a JavaScript stream) costs.
-  const putLargeSigned = onlySmall || only === "large" ? skipped : await workload(`PUT ${LARGE.label}, signed payload`, targets, { ...LARGE, count: 6, rounds: 3, warmup: 0 }, "PUT", lks, largeHash, large);
+  const putLargeSigned =
+    onlySmall || only === "large"
+      ? skipped
+      : await workload(
+          `PUT ${LARGE.label}, signed payload`,
+          targets,
+          { ...LARGE, count: 6, rounds: 3, warmup: 0 },
+          "PUT",
+          lks,
+          largeHash,
+          large,
+        );
 
-  const w = (name, r, metric, target) => ({ name, metric, target, ratio: round(r.gateway[metric] / r.floor[metric], 3), floor: r.floor, gateway: r.gateway });
+  const w = (name, r, metric, target) => ({
+    name,
+    metric,
+    target,
+    ratio: round(r.gateway[metric] / r.floor[metric], 3),
+    floor: r.floor,
+    gateway: r.gateway,
+  });
   const result = {
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, load_avg_1m: round(os.loadavg()[0]), node: process.version, wrangler: spawnSync(wrangler, ["--version"], { encoding: "utf8" }).stdout.trim() },
+    machine: {
+      cpus: os.cpus().length,
+      load_avg_1m: round(os.loadavg()[0]),
+      node: process.version,
+      wrangler: spawnSync(wrangler, ["--version"], { encoding: "utf8" }).stdout.trim(),
+    },
     config: {
-      small: { bytes: SMALL.size, requests: SMALL.count, concurrency: SMALL.concurrency, rounds: SMALL.rounds, warmup: SMALL.warmup, payload: "signed (hex SHA-256)" },
-      large: { bytes: LARGE.size, requests: LARGE.count, reads_per_object: LARGE_READS, concurrency: LARGE.concurrency, rounds: LARGE.rounds, warmup: LARGE.warmup, payload: "UNSIGNED-PAYLOAD" },
+      small: {
+        bytes: SMALL.size,
+        requests: SMALL.count,
+        concurrency: SMALL.concurrency,
+        rounds: SMALL.rounds,
+        warmup: SMALL.warmup,
+        payload: "signed (hex SHA-256)",
+      },
+      large: {
+        bytes: LARGE.size,
+        requests: LARGE.count,
+        reads_per_object: LARGE_READS,
+        concurrency: LARGE.concurrency,
+        rounds: LARGE.rounds,
+        warmup: LARGE.warmup,
+        payload: "UNSIGNED-PAYLOAD",
+      },
       signing: "SigV4 header auth, signed before each round outside the timed window; floor requests carry the same headers",
     },
     workloads: [

@@ -21,7 +21,9 @@ const BUCKET = "browser-check-site";
 const API = `${ORIGIN}/1.3/object-storage-2`;
 
 if (!existsSync(CHROMIUM)) {
-  console.log(`SKIPPED browser check: Chromium is not installed at ${CHROMIUM}. Install it with \`apt-get install -y chromium\` and run \`npm run check:browser\` again.`);
+  console.log(
+    `SKIPPED browser check: Chromium is not installed at ${CHROMIUM}. Install it with \`apt-get install -y chromium\` and run \`npm run check:browser\` again.`,
+  );
   process.exit(0);
 }
 const { chromium } = await import("playwright-core");
@@ -91,7 +93,8 @@ const FILES = {
 };
 
 async function seed(demo) {
-  if (!demo.accessKeyId) throw new Error("the demo account has no S3 access key (see .wrangler/stowage-demo.json); is the IAM API available?");
+  if (!demo.accessKeyId)
+    throw new Error("the demo account has no S3 access key (see .wrangler/stowage-demo.json); is the IAM API available?");
   const s3 = new AwsClient({ accessKeyId: demo.accessKeyId, secretAccessKey: demo.secretAccessKey, service: "s3", region: "europe-1" });
   const bucketUrl = `${ORIGIN}/${BUCKET}`;
   const mb = await s3.fetch(bucketUrl, { method: "PUT" });
@@ -100,11 +103,24 @@ async function seed(demo) {
     const r = await s3.fetch(`${bucketUrl}/${key}`, { method: "PUT", headers: { "Content-Type": f.type }, body: f.body });
     if (!r.ok) throw new Error(`PutObject ${key} answered ${r.status}: ${await r.text()}`);
   }
-  const policy = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${BUCKET}/*` }] };
-  const p = await s3.fetch(`${bucketUrl}?policy`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(policy) });
+  const policy = {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${BUCKET}/*` }],
+  };
+  const p = await s3.fetch(`${bucketUrl}?policy`, {
+    method: "PUT",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(policy),
+  });
   if (!p.ok) throw new Error(`PutBucketPolicy answered ${p.status}: ${await p.text()}`);
 
-  const config = { bucket_name: BUCKET, spa_mode: true, enabled: true, index_document: "index.html", error_pages: [{ status_code: 404, error_document: "404.html" }] };
+  const config = {
+    bucket_name: BUCKET,
+    spa_mode: true,
+    enabled: true,
+    index_document: "index.html",
+    error_pages: [{ status_code: 404, error_document: "404.html" }],
+  };
   let c = await api("POST", `/${demo.serviceUuid}/static-websites`, demo.token, config);
   if (c.status === 409) {
     const svc = await api("GET", `/${demo.serviceUuid}`, demo.token);
@@ -133,13 +149,22 @@ try {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   const page = await browser.newPage();
 
   const spa = await page.goto(`${site}/dashboard/settings`, { waitUntil: "load" });
   check(spa?.status() === 200, `SPA route /dashboard/settings answers 200 (got ${spa?.status()})`);
-  await page.waitForFunction(() => document.getElementById("route")?.textContent?.startsWith("client route:"), null, { timeout: 10_000 }).catch(() => {});
+  await page
+    .waitForFunction(() => document.getElementById("route")?.textContent?.startsWith("client route:"), null, { timeout: 10_000 })
+    .catch(() => {});
   const route = await page.textContent("#route");
   check(route === "client route: /dashboard/settings", `the app's script ran and sees the route (shows "${route}")`);
 

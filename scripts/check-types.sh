@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 before=$(git hash-object worker-configuration.d.ts)
-WRANGLER_SEND_METRICS=false npx wrangler types --strict-vars=false --env-file .ci/empty.env >/dev/null
+WRANGLER_SEND_METRICS=false npx wrangler types --strict-vars=false --include-runtime=false --env-file .ci/empty.env >/dev/null
 after=$(git hash-object worker-configuration.d.ts)
 if [ "$before" != "$after" ] || ! git diff --quiet -- worker-configuration.d.ts; then
   echo "worker-configuration.d.ts is stale: run \`npm run cf-typegen\` and commit it." >&2

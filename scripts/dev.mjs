@@ -120,9 +120,17 @@ async function seed(adminToken) {
     STOWAGE_TOKEN: demo.token,
     STOWAGE_PASSWORD: demo.password ?? "",
     STOWAGE_SERVICE: demo.serviceUuid,
-    ...(demo.accessKeyId ? { AWS_ACCESS_KEY_ID: demo.accessKeyId, AWS_SECRET_ACCESS_KEY: demo.secretAccessKey, AWS_DEFAULT_REGION: "europe-1" } : {}),
+    ...(demo.accessKeyId
+      ? { AWS_ACCESS_KEY_ID: demo.accessKeyId, AWS_SECRET_ACCESS_KEY: demo.secretAccessKey, AWS_DEFAULT_REGION: "europe-1" }
+      : {}),
   };
-  writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `export ${k}=${v}`).join("\n") + "\n", { mode: 0o600 });
+  writeFileSync(
+    envFile,
+    Object.entries(vars)
+      .map(([k, v]) => `export ${k}=${v}`)
+      .join("\n") + "\n",
+    { mode: 0o600 },
+  );
   return demo;
 }
 
@@ -157,7 +165,11 @@ function banner(demo) {
 ensureDevVars();
 spawnSync(process.execPath, [path.join(root, "scripts/vendor-assets.mjs")], { stdio: "inherit" });
 run(["d1", "migrations", "apply", "DB", "--local"]);
-const child = spawn(wrangler, ["dev", "--port", String(PORT), "--ip", "127.0.0.1", ...process.argv.slice(2)], { cwd: root, env, stdio: "inherit" });
+const child = spawn(wrangler, ["dev", "--port", String(PORT), "--ip", "127.0.0.1", ...process.argv.slice(2)], {
+  cwd: root,
+  env,
+  stdio: "inherit",
+});
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
 child.on("exit", (code) => process.exit(code ?? 0));
 try {

@@ -18,9 +18,21 @@ export const API_INFO = {
 
 export function buildApp() {
   const app = new OpenAPIHono<AppEnv>();
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", description: "Account API token (ucat_…)" });
-  app.openAPIRegistry.registerComponent("securitySchemes", "basicAuth", { type: "http", scheme: "basic", description: "Account name and password" });
-  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "Operator ADMIN_TOKEN" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "Account API token (ucat_…)",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "basicAuth", {
+    type: "http",
+    scheme: "basic",
+    description: "Account name and password",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "Operator ADMIN_TOKEN",
+  });
 
   app.use("*", async (c, next) => {
     c.set("requestId", ulid());

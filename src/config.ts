@@ -2,7 +2,10 @@ import { z } from "zod";
 
 /** Vars and secrets, validated once per isolate (style habit 10: no unchecked env reads). */
 const ConfigSchema = z.object({
-  BASE_DOMAIN: z.string().min(1).regex(/^[a-z0-9.-]+$/),
+  BASE_DOMAIN: z
+    .string()
+    .min(1)
+    .regex(/^[a-z0-9.-]+$/),
   ENDPOINT_SCHEME: z.enum(["http", "https"]),
   ENDPOINT_PORT: z.string().regex(/^\d{0,5}$/),
   LIFECYCLE_STEP_MS: z.coerce.number().int().min(0),

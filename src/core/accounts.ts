@@ -35,8 +35,12 @@ function checkPassword(password: string): void {
   if (password.length < 8 || password.length > 256) throw invalid("password", "must be 8-256 characters");
 }
 
-export async function createAccount(d: Db, input: { name: string; password?: string | undefined; parentId?: string | undefined }): Promise<Account> {
-  if (!ACCOUNT_NAME.test(input.name)) throw invalid("name", "must be 1-64 characters of letters, digits, _ . @ - starting with a letter or digit");
+export async function createAccount(
+  d: Db,
+  input: { name: string; password?: string | undefined; parentId?: string | undefined },
+): Promise<Account> {
+  if (!ACCOUNT_NAME.test(input.name))
+    throw invalid("name", "must be 1-64 characters of letters, digits, _ . @ - starting with a letter or digit");
   if (input.password !== undefined) checkPassword(input.password);
   if (input.parentId) await getAccount(d, input.parentId);
   const now = isoMicro();
@@ -74,7 +78,11 @@ export async function listAccounts(d: Db, limit: number, offset: number): Promis
   return rows.map(toAccount);
 }
 
-export async function updateAccount(d: Db, id: string, patch: { status?: "active" | "disabled" | undefined; password?: string | null | undefined }): Promise<Account> {
+export async function updateAccount(
+  d: Db,
+  id: string,
+  patch: { status?: "active" | "disabled" | undefined; password?: string | null | undefined },
+): Promise<Account> {
   await getAccount(d, id);
   const set: Partial<typeof accounts.$inferInsert> = { updatedAt: isoMicro() };
   if (patch.status) set.status = patch.status;
@@ -88,10 +96,15 @@ export async function updateAccount(d: Db, id: string, patch: { status?: "active
 }
 
 /** Issues an API token. The plaintext is returned once; only its SHA-256 is stored. */
-export async function issueToken(d: Db, accountId: string, input: { name: string; expiresAt?: string | undefined }): Promise<{ token: string; info: ApiTokenInfo }> {
+export async function issueToken(
+  d: Db,
+  accountId: string,
+  input: { name: string; expiresAt?: string | undefined },
+): Promise<{ token: string; info: ApiTokenInfo }> {
   await getAccount(d, accountId);
   if (input.name.length < 1 || input.name.length > 64) throw invalid("name", "must be 1-64 characters");
-  if (input.expiresAt !== undefined && !(Date.parse(input.expiresAt) > Date.now())) throw invalid("expires_at", "must be an RFC 3339 time in the future");
+  if (input.expiresAt !== undefined && !(Date.parse(input.expiresAt) > Date.now()))
+    throw invalid("expires_at", "must be an RFC 3339 time in the future");
   const token = TOKEN_PREFIX + randomToken(24);
   const info: ApiTokenInfo = {
     id: uuid(),

@@ -18,7 +18,9 @@ export const DEFAULT_REGIONS: Region[] = [
 ];
 
 const RegionsSchema = z
-  .array(z.object({ name: z.string().min(1), primary_zone: z.string().min(1), zones: z.array(z.object({ name: z.string().min(1) })).min(1) }))
+  .array(
+    z.object({ name: z.string().min(1), primary_zone: z.string().min(1), zones: z.array(z.object({ name: z.string().min(1) })).min(1) }),
+  )
   .min(1);
 
 const parsed = new Map<string, Region[]>();

@@ -2,7 +2,15 @@ import { and, asc, desc, eq, exists, inArray, isNull, sql, type SQL } from "driz
 import { config } from "../config";
 import { randomLabel, serviceUuid } from "../lib/ids";
 import { isoMicro } from "../lib/time";
-import type { LabelInput, NetworkInput, ServiceCreateInput, ServiceListQueryT, ServicePatchInput, ServiceReplaceInput, ServiceView } from "../schema/service";
+import type {
+  LabelInput,
+  NetworkInput,
+  ServiceCreateInput,
+  ServiceListQueryT,
+  ServicePatchInput,
+  ServiceReplaceInput,
+  ServiceView,
+} from "../schema/service";
 import { buckets, serviceLabels, serviceNetworks, services, serviceStateMessages } from "../schema/tables";
 import { customDomains, staticWebsites } from "../schema/website.tables";
 import { type Db, db as getDb, isUniqueViolation } from "../storage/db";
@@ -40,7 +48,11 @@ export function checkLabels(labels: LabelInput[], p: Problems): void {
 // ---------------------------------------------------------------- reading
 
 export async function findService(d: Db, accountId: string, uuid: string): Promise<ServiceRow> {
-  const row = await d.select().from(services).where(and(eq(services.uuid, uuid), eq(services.accountId, accountId))).get();
+  const row = await d
+    .select()
+    .from(services)
+    .where(and(eq(services.uuid, uuid), eq(services.accountId, accountId)))
+    .get();
   if (!row) throw notFound("Service");
   return row;
 }
@@ -77,10 +89,22 @@ function endpointsOf(env: Env, row: ServiceRow, parts: ServiceParts): ServiceVie
   const dom = serviceDomains(env, row);
   const out: ServiceView["endpoints"] = [];
   if (parts.networks.some((n) => n.type === "public")) {
-    out.push({ domain_name: dom.public, type: "public", mode: "api", iam_url: endpointUrl(env, dom.public, "/iam"), sts_url: endpointUrl(env, dom.public, "/sts") });
+    out.push({
+      domain_name: dom.public,
+      type: "public",
+      mode: "api",
+      iam_url: endpointUrl(env, dom.public, "/iam"),
+      sts_url: endpointUrl(env, dom.public, "/sts"),
+    });
   }
   if (parts.networks.some((n) => n.type === "private")) {
-    out.push({ domain_name: dom.private, type: "private", mode: "api", iam_url: endpointUrl(env, dom.private, "/iam"), sts_url: endpointUrl(env, dom.private, "/sts") });
+    out.push({
+      domain_name: dom.private,
+      type: "private",
+      mode: "api",
+      iam_url: endpointUrl(env, dom.private, "/iam"),
+      sts_url: endpointUrl(env, dom.private, "/sts"),
+    });
   }
   if (parts.networks.some((n) => n.type === "public")) out.push({ domain_name: dom.static, type: "public", mode: "static-website" });
   // Custom domains ride on the public endpoint.
@@ -107,7 +131,13 @@ export function toView(env: Env, row: ServiceRow, parts: ServiceParts): ServiceV
     users: parts.users,
     usage: parts.usage ?? { total_objects: 0, total_size_bytes: 0 },
     state_messages: [
-      ...parts.messages.map((m) => ({ code: m.code, message: m.message, operational_state: m.operationalState, created_at: m.createdAt, updated_at: m.updatedAt })),
+      ...parts.messages.map((m) => ({
+        code: m.code,
+        message: m.message,
+        operational_state: m.operationalState,
+        created_at: m.createdAt,
+        updated_at: m.updatedAt,
+      })),
       // Derived from the domains themselves, so lifecycle steps (which clear stored messages) never drop it.
       ...[verificationMessage(parts.customDomains, row.operationalState)].filter((m) => m !== null),
     ],
@@ -118,13 +148,19 @@ export function toView(env: Env, row: ServiceRow, parts: ServiceParts): ServiceV
 }
 
 async function loadParts(d: Db, uuids: string[]): Promise<Map<string, ServiceParts>> {
-  const out = new Map<string, ServiceParts>(uuids.map((u) => [u, { networks: [], labels: [], messages: [], customDomains: [], staticWebsites: [], users: [] }]));
+  const out = new Map<string, ServiceParts>(
+    uuids.map((u) => [u, { networks: [], labels: [], messages: [], customDomains: [], staticWebsites: [], users: [] }]),
+  );
   if (!uuids.length) return out;
   const [usersQ, keysQ, attachmentsQ, tagsQ] = userQueries(d, uuids);
   const [nets, labels, msgs, domains, sites, ...iam] = await d.batch([
     d.select().from(serviceNetworks).where(inArray(serviceNetworks.serviceUuid, uuids)),
     d.select().from(serviceLabels).where(inArray(serviceLabels.serviceUuid, uuids)),
-    d.select().from(serviceStateMessages).where(inArray(serviceStateMessages.serviceUuid, uuids)).orderBy(asc(serviceStateMessages.createdAt)),
+    d
+      .select()
+      .from(serviceStateMessages)
+      .where(inArray(serviceStateMessages.serviceUuid, uuids))
+      .orderBy(asc(serviceStateMessages.createdAt)),
     d.select().from(customDomains).where(inArray(customDomains.serviceUuid, uuids)),
     d.select().from(staticWebsites).where(inArray(staticWebsites.serviceUuid, uuids)),
     usersQ,
@@ -171,7 +207,14 @@ export async function listServices(env: Env, accountId: string, q: ServiceListQu
     const key = i < 0 ? filter : filter.slice(0, i);
     const match = [eq(serviceLabels.serviceUuid, services.uuid), eq(serviceLabels.key, key)];
     if (i >= 0) match.push(eq(serviceLabels.value, filter.slice(i + 1)));
-    conds.push(exists(d.select({ one: sql`1` }).from(serviceLabels).where(and(...match))));
+    conds.push(
+      exists(
+        d
+          .select({ one: sql`1` })
+          .from(serviceLabels)
+          .where(and(...match)),
+      ),
+    );
   }
   const sort = q.sort ?? "-created_at";
   const descending = sort.startsWith("-");
@@ -185,7 +228,13 @@ export async function listServices(env: Env, accountId: string, q: ServiceListQu
     .offset(q.offset)
     .all();
   // One meter call per service of the page (at most 100), in parallel.
-  const [parts, usage] = await Promise.all([loadParts(d, rows.map((r) => r.uuid)), Promise.all(rows.map((r) => serviceTotals(env, r.uuid)))]);
+  const [parts, usage] = await Promise.all([
+    loadParts(
+      d,
+      rows.map((r) => r.uuid),
+    ),
+    Promise.all(rows.map((r) => serviceTotals(env, r.uuid))),
+  ]);
   return rows.map((r, i) => toView(env, r, { ...parts.get(r.uuid)!, usage: usage[i]! }));
 }
 
@@ -235,7 +284,8 @@ export function patchConfig(cur: ServiceConfig, p: ServicePatchInput): ServiceCo
   if (p.labels !== undefined) next.labels = p.labels ?? [];
   if (p.properties !== undefined) {
     if (p.properties === null) next.accessControlOriginOverride = null;
-    else if (p.properties.access_control_origin_override !== undefined) next.accessControlOriginOverride = p.properties.access_control_origin_override;
+    else if (p.properties.access_control_origin_override !== undefined)
+      next.accessControlOriginOverride = p.properties.access_control_origin_override;
   }
   return next;
 }
@@ -282,18 +332,35 @@ export function applyChange(cur: ServiceConfig, ch: ServiceChange): ServiceConfi
   }
 }
 
-type Embedded = { custom_domains?: Record<string, unknown>[] | null | undefined; static_websites?: Record<string, unknown>[] | null | undefined };
+type Embedded = {
+  custom_domains?: Record<string, unknown>[] | null | undefined;
+  static_websites?: Record<string, unknown>[] | null | undefined;
+};
 
 /** Custom domains and static websites change only through their sub-resources; a body may repeat them. */
 export function assertEmbeddedUnchanged(current: Pick<ServiceView, "custom_domains" | "static_websites">, input: Embedded): void {
   const p = new Problems();
-  const domains = (l: Record<string, unknown>[]) => l.map((d) => `${String(d.domain_name ?? "").toLowerCase()}|${String(d.type ?? "public")}|${String(d.mode ?? "api")}`).sort().join(",");
-  const sites = (l: Record<string, unknown>[]) => l.map((w) => String(w.domain_name ?? "").toLowerCase()).sort().join(",");
+  const domains = (l: Record<string, unknown>[]) =>
+    l
+      .map((d) => `${String(d.domain_name ?? "").toLowerCase()}|${String(d.type ?? "public")}|${String(d.mode ?? "api")}`)
+      .sort()
+      .join(",");
+  const sites = (l: Record<string, unknown>[]) =>
+    l
+      .map((w) => String(w.domain_name ?? "").toLowerCase())
+      .sort()
+      .join(",");
   if (input.custom_domains !== undefined && domains(input.custom_domains ?? []) !== domains(current.custom_domains)) {
-    p.add("custom_domains", "custom domains are managed through /{service_uuid}/custom-domains; this field may only repeat the current list");
+    p.add(
+      "custom_domains",
+      "custom domains are managed through /{service_uuid}/custom-domains; this field may only repeat the current list",
+    );
   }
   if (input.static_websites !== undefined && sites(input.static_websites ?? []) !== sites(current.static_websites)) {
-    p.add("static_websites", "static websites are managed through /{service_uuid}/static-websites; this field may only repeat the current list");
+    p.add(
+      "static_websites",
+      "static websites are managed through /{service_uuid}/static-websites; this field may only repeat the current list",
+    );
   }
   p.throwIfAny();
 }
@@ -318,7 +385,14 @@ export function needsReconfigure(before: ServiceConfig, after: ServiceConfig): b
 
 function childRows(uuid: string, c: ServiceConfig) {
   return {
-    networks: c.networks.map((n, i) => ({ serviceUuid: uuid, name: n.name, type: n.type, family: n.family, uuid: n.uuid ?? null, position: i })),
+    networks: c.networks.map((n, i) => ({
+      serviceUuid: uuid,
+      name: n.name,
+      type: n.type,
+      family: n.family,
+      uuid: n.uuid ?? null,
+      position: i,
+    })),
     labels: c.labels.map((l, i) => ({ serviceUuid: uuid, key: l.key, value: l.value ?? "", position: i })),
   };
 }
@@ -364,7 +438,11 @@ export async function insertService(env: Env, accountId: string, input: ServiceC
     ]);
   } catch (e) {
     if (isUniqueViolation(e)) {
-      const clash = await d.select({ uuid: services.uuid }).from(services).where(and(eq(services.accountId, accountId), eq(services.name, cfg.name))).get();
+      const clash = await d
+        .select({ uuid: services.uuid })
+        .from(services)
+        .where(and(eq(services.accountId, accountId), eq(services.name, cfg.name)))
+        .get();
       if (clash) throw nameTaken(cfg.name);
       // The random endpoint label collided: astronomically rare, so one retry is enough.
       return insertService(env, accountId, input);
@@ -375,7 +453,12 @@ export async function insertService(env: Env, accountId: string, input: ServiceC
 }
 
 /** Writes a new configuration in one D1 transaction. Callers serialize per service (the lifecycle DO). */
-export async function writeConfig(env: Env, row: ServiceRow, next: ServiceConfig, operationalState: ServiceRow["operationalState"]): Promise<void> {
+export async function writeConfig(
+  env: Env,
+  row: ServiceRow,
+  next: ServiceConfig,
+  operationalState: ServiceRow["operationalState"],
+): Promise<void> {
   const d = getDb(env);
   const kids = childRows(row.uuid, next);
   try {

@@ -55,7 +55,9 @@ export class ServiceLifecycle extends DurableObject<Env> {
     sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     const v = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0]?.value;
     if (v === undefined) {
-      sql.exec("CREATE TABLE lifecycle (id INTEGER PRIMARY KEY CHECK (id = 1), service_uuid TEXT NOT NULL, plan TEXT NOT NULL, step INTEGER NOT NULL)");
+      sql.exec(
+        "CREATE TABLE lifecycle (id INTEGER PRIMARY KEY CHECK (id = 1), service_uuid TEXT NOT NULL, plan TEXT NOT NULL, step INTEGER NOT NULL)",
+      );
       sql.exec("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", String(SCHEMA_VERSION));
     }
   }
@@ -72,7 +74,9 @@ export class ServiceLifecycle extends DurableObject<Env> {
   }
 
   private state(): LifecycleRow | undefined {
-    return this.ctx.storage.sql.exec<Record<string, SqlStorageValue>>("SELECT service_uuid, plan, step FROM lifecycle WHERE id = 1").toArray()[0] as LifecycleRow | undefined;
+    return this.ctx.storage.sql
+      .exec<Record<string, SqlStorageValue>>("SELECT service_uuid, plan, step FROM lifecycle WHERE id = 1")
+      .toArray()[0] as LifecycleRow | undefined;
   }
 
   private async startPlan(uuid: string, plan: Plan): Promise<void> {
@@ -96,52 +100,70 @@ export class ServiceLifecycle extends DurableObject<Env> {
   }
 
   async apply(accountId: string, uuid: string, change: ServiceChange): Promise<Outcome<ServiceView>> {
-    return this.serial(() => capture(async () => {
-      const d = db(this.env);
-      const row = await findService(d, accountId, uuid);
-      assertMutable(row);
-      const parts = await getServiceParts(d, uuid);
-      const before = currentConfig(row, parts);
-      if (change.kind === "replace" || change.kind === "patch") assertEmbeddedUnchanged(toView(this.env, row, parts), change.input);
-      const after = applyChange(before, change);
-      validateConfig(after);
-      if (before.configuredStatus === "started" && after.configuredStatus === "stopped" && before.terminationProtection && after.terminationProtection) {
-        throw new CoreError("SERVICE_ERROR", "Service is protected against termination and shutdown. Remove termination protection first.");
-      }
-      const restart = needsReconfigure(before, after);
-      await writeConfig(this.env, row, after, restart ? "pending" : row.operationalState);
-      if (restart) {
-        await d.delete(serviceStateMessages).where(eq(serviceStateMessages.serviceUuid, uuid));
-        await this.startPlan(uuid, setupPlan(after.configuredStatus, hasPrivate(after)));
-      }
-      return getServiceView(this.env, accountId, uuid);
-    }));
+    return this.serial(() =>
+      capture(async () => {
+        const d = db(this.env);
+        const row = await findService(d, accountId, uuid);
+        assertMutable(row);
+        const parts = await getServiceParts(d, uuid);
+        const before = currentConfig(row, parts);
+        if (change.kind === "replace" || change.kind === "patch") assertEmbeddedUnchanged(toView(this.env, row, parts), change.input);
+        const after = applyChange(before, change);
+        validateConfig(after);
+        if (
+          before.configuredStatus === "started" &&
+          after.configuredStatus === "stopped" &&
+          before.terminationProtection &&
+          after.terminationProtection
+        ) {
+          throw new CoreError(
+            "SERVICE_ERROR",
+            "Service is protected against termination and shutdown. Remove termination protection first.",
+          );
+        }
+        const restart = needsReconfigure(before, after);
+        await writeConfig(this.env, row, after, restart ? "pending" : row.operationalState);
+        if (restart) {
+          await d.delete(serviceStateMessages).where(eq(serviceStateMessages.serviceUuid, uuid));
+          await this.startPlan(uuid, setupPlan(after.configuredStatus, hasPrivate(after)));
+        }
+        return getServiceView(this.env, accountId, uuid);
+      }),
+    );
   }
 
   async remove(accountId: string, uuid: string, force: boolean): Promise<Outcome<void>> {
-    return this.serial(() => capture(async () => {
-      const d = db(this.env);
-      const row = await findService(d, accountId, uuid);
-      if (row.deletingSince) return; // already on its way out: deleting twice is not an error
-      if (row.terminationProtection) {
-        throw new CoreError("SERVICE_ERROR", "Service is protected against termination and shutdown. Remove termination protection first.");
-      }
-      if (!force) {
-        const held = await serviceContents(d, uuid);
-        if (held.buckets || held.iamEntities) {
+    return this.serial(() =>
+      capture(async () => {
+        const d = db(this.env);
+        const row = await findService(d, accountId, uuid);
+        if (row.deletingSince) return; // already on its way out: deleting twice is not an error
+        if (row.terminationProtection) {
           throw new CoreError(
             "SERVICE_ERROR",
-            `Service is not empty: it holds ${held.buckets} bucket(s) and ${held.iamEntities} IAM entit${held.iamEntities === 1 ? "y" : "ies"}. Delete them first, or delete with force=true.`,
+            "Service is protected against termination and shutdown. Remove termination protection first.",
           );
         }
-      }
-      const plan = deletePlan(hasPrivate(currentConfig(row, await getServiceParts(d, uuid))));
-      await d.batch([
-        d.update(services).set({ deletingSince: isoMicro(), operationalState: plan[0]!, updatedAt: isoMicro() }).where(eq(services.uuid, uuid)),
-        d.delete(serviceStateMessages).where(eq(serviceStateMessages.serviceUuid, uuid)),
-      ]);
-      await this.startPlan(uuid, plan);
-    }));
+        if (!force) {
+          const held = await serviceContents(d, uuid);
+          if (held.buckets || held.iamEntities) {
+            throw new CoreError(
+              "SERVICE_ERROR",
+              `Service is not empty: it holds ${held.buckets} bucket(s) and ${held.iamEntities} IAM entit${held.iamEntities === 1 ? "y" : "ies"}. Delete them first, or delete with force=true.`,
+            );
+          }
+        }
+        const plan = deletePlan(hasPrivate(currentConfig(row, await getServiceParts(d, uuid))));
+        await d.batch([
+          d
+            .update(services)
+            .set({ deletingSince: isoMicro(), operationalState: plan[0]!, updatedAt: isoMicro() })
+            .where(eq(services.uuid, uuid)),
+          d.delete(serviceStateMessages).where(eq(serviceStateMessages.serviceUuid, uuid)),
+        ]);
+        await this.startPlan(uuid, plan);
+      }),
+    );
   }
 
   /**
@@ -201,7 +223,20 @@ export class ServiceLifecycle extends DurableObject<Env> {
       d.update(services).set({ operationalState: state, updatedAt: now }).where(eq(services.uuid, row.uuid)),
       // A message describes what the state it was raised in waits on; a new state clears it.
       d.delete(serviceStateMessages).where(eq(serviceStateMessages.serviceUuid, row.uuid)),
-      ...(msg ? [d.insert(serviceStateMessages).values({ serviceUuid: row.uuid, code: msg.code, message: msg.message, operationalState: state, createdAt: now, updatedAt: now })] : []),
+      ...(msg
+        ? [
+            d
+              .insert(serviceStateMessages)
+              .values({
+                serviceUuid: row.uuid,
+                code: msg.code,
+                message: msg.message,
+                operationalState: state,
+                createdAt: now,
+                updatedAt: now,
+              }),
+          ]
+        : []),
     ]);
   }
 

@@ -79,7 +79,8 @@ const COUNTERS = [
 
 const hourIso = (hour: number) => isoSeconds(new Date(hour * HOUR_MS));
 
-const OBJECTS_TABLE = "CREATE TABLE objects (bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER, at INTEGER NOT NULL, PRIMARY KEY (bucket, key))";
+const OBJECTS_TABLE =
+  "CREATE TABLE objects (bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER, at INTEGER NOT NULL, PRIMARY KEY (bucket, key))";
 
 /**
  * The usage meter of one service (one object per service, named by its uuid). It accumulates
@@ -111,7 +112,9 @@ export class UsageMeter extends DurableObject<Env> {
          ${COUNTERS.map((c) => `${c} INTEGER NOT NULL DEFAULT 0`).join(", ")},
          dirty INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (bucket, hour, access_key))`,
       );
-      sqlx.exec("CREATE TABLE totals (bucket TEXT PRIMARY KEY, objects INTEGER NOT NULL, bytes INTEGER NOT NULL, dirty INTEGER NOT NULL DEFAULT 1)");
+      sqlx.exec(
+        "CREATE TABLE totals (bucket TEXT PRIMARY KEY, objects INTEGER NOT NULL, bytes INTEGER NOT NULL, dirty INTEGER NOT NULL DEFAULT 1)",
+      );
       sqlx.exec("CREATE TABLE key_use (access_key TEXT PRIMARY KEY, last_used INTEGER NOT NULL, dirty INTEGER NOT NULL DEFAULT 1)");
       sqlx.exec("INSERT INTO meta (key, value) VALUES ('schema_version', '1')");
     }
@@ -128,9 +131,16 @@ export class UsageMeter extends DurableObject<Env> {
    * had completed); an event no older than the key's entry applies (equal times: arrival order),
    * an older one was overtaken and changes nothing.
    */
-  private applyToIndex(bucket: string, key: string, size: number | null, at: number): { created: number; bytesCreated: number; deleted: number; bytesDeleted: number } {
+  private applyToIndex(
+    bucket: string,
+    key: string,
+    size: number | null,
+    at: number,
+  ): { created: number; bytesCreated: number; deleted: number; bytesDeleted: number } {
     const sqlx = this.ctx.storage.sql;
-    const row = sqlx.exec<{ size: number | null; at: number }>("SELECT size, at FROM objects WHERE bucket = ? AND key = ?", bucket, key).toArray()[0];
+    const row = sqlx
+      .exec<{ size: number | null; at: number }>("SELECT size, at FROM objects WHERE bucket = ? AND key = ?", bucket, key)
+      .toArray()[0];
     const out = { created: 0, bytesCreated: 0, deleted: 0, bytesDeleted: 0 };
     if (row && row.at > at) return out;
     sqlx.exec("INSERT OR REPLACE INTO objects (bucket, key, size, at) VALUES (?, ?, ?, ?)", bucket, key, size, at);
@@ -207,7 +217,12 @@ export class UsageMeter extends DurableObject<Env> {
       if (t.objects === 0 && t.bytes === 0) continue;
       sqlx.exec("INSERT OR IGNORE INTO totals (bucket, objects, bytes) VALUES (?, 0, 0)", bucket);
       // Clamped at zero: objects stored before metering began must not drive a total negative.
-      sqlx.exec("UPDATE totals SET objects = max(objects + ?, 0), bytes = max(bytes + ?, 0), dirty = 1 WHERE bucket = ?", t.objects, t.bytes, bucket);
+      sqlx.exec(
+        "UPDATE totals SET objects = max(objects + ?, 0), bytes = max(bytes + ?, 0), dirty = 1 WHERE bucket = ?",
+        t.objects,
+        t.bytes,
+        bucket,
+      );
     }
     for (const [accessKey, at] of keyUse) {
       sqlx.exec(
@@ -233,7 +248,10 @@ export class UsageMeter extends DurableObject<Env> {
   async resetBucket(serviceUuid: string, bucket: string): Promise<void> {
     const sqlx = this.ctx.storage.sql;
     sqlx.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('service_uuid', ?)", serviceUuid);
-    sqlx.exec("INSERT INTO totals (bucket, objects, bytes, dirty) VALUES (?, 0, 0, 1) ON CONFLICT (bucket) DO UPDATE SET objects = 0, bytes = 0, dirty = 1", bucket);
+    sqlx.exec(
+      "INSERT INTO totals (bucket, objects, bytes, dirty) VALUES (?, 0, 0, 1) ON CONFLICT (bucket) DO UPDATE SET objects = 0, bytes = 0, dirty = 1",
+      bucket,
+    );
     sqlx.exec("DELETE FROM objects WHERE bucket = ?", bucket);
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + FLUSH_INTERVAL_MS);
   }
@@ -278,13 +296,17 @@ export class UsageMeter extends DurableObject<Env> {
   /** Hours not yet dropped from this object (flushed or not), for inspection and tests. */
   async hourly(): Promise<HourlyRow[]> {
     return this.ctx.storage.sql
-      .exec<Record<string, SqlStorageValue>>(`SELECT bucket, hour, access_key, ${COUNTERS.join(", ")} FROM hourly ORDER BY hour, bucket, access_key`)
+      .exec<Record<string, SqlStorageValue>>(
+        `SELECT bucket, hour, access_key, ${COUNTERS.join(", ")} FROM hourly ORDER BY hour, bucket, access_key`,
+      )
       .toArray()
       .map((r) => toHourly(r));
   }
 
   async lastUsed(accessKeyId: string): Promise<number | null> {
-    const r = this.ctx.storage.sql.exec<{ last_used: number }>("SELECT last_used FROM key_use WHERE access_key = ?", accessKeyId).toArray()[0];
+    const r = this.ctx.storage.sql
+      .exec<{ last_used: number }>("SELECT last_used FROM key_use WHERE access_key = ?", accessKeyId)
+      .toArray()[0];
     return r?.last_used ?? null;
   }
 
@@ -303,8 +325,12 @@ export class UsageMeter extends DurableObject<Env> {
       .exec<Record<string, SqlStorageValue>>(`SELECT bucket, hour, access_key, ${COUNTERS.join(", ")} FROM hourly WHERE dirty = 1`)
       .toArray()
       .map((r) => toHourly(r));
-    const totals = sqlx.exec<{ bucket: string; objects: number; bytes: number }>("SELECT bucket, objects, bytes FROM totals WHERE dirty = 1").toArray();
-    const keys = sqlx.exec<{ access_key: string; last_used: number }>("SELECT access_key, last_used FROM key_use WHERE dirty = 1").toArray();
+    const totals = sqlx
+      .exec<{ bucket: string; objects: number; bytes: number }>("SELECT bucket, objects, bytes FROM totals WHERE dirty = 1")
+      .toArray();
+    const keys = sqlx
+      .exec<{ access_key: string; last_used: number }>("SELECT access_key, last_used FROM key_use WHERE dirty = 1")
+      .toArray();
     const now = isoSeconds();
     const statements = [
       ...hours.map((h) =>
@@ -332,13 +358,18 @@ export class UsageMeter extends DurableObject<Env> {
         d
           .insert(s3BucketUsage)
           .values({ serviceUuid: uuid, bucket: t.bucket, objects: t.objects, bytes: t.bytes, updatedAt: now })
-          .onConflictDoUpdate({ target: [s3BucketUsage.serviceUuid, s3BucketUsage.bucket], set: { objects: t.objects, bytes: t.bytes, updatedAt: now } }),
+          .onConflictDoUpdate({
+            target: [s3BucketUsage.serviceUuid, s3BucketUsage.bucket],
+            set: { objects: t.objects, bytes: t.bytes, updatedAt: now },
+          }),
       ),
       ...keys.map((k) =>
         d
           .update(iamAccessKeys)
           .set({ lastUsedAt: isoSeconds(new Date(k.last_used)) })
-          .where(sql`${iamAccessKeys.accessKeyId} = ${k.access_key} AND ${iamAccessKeys.serviceUuid} = ${uuid} AND ${iamAccessKeys.lastUsedAt} < ${isoSeconds(new Date(k.last_used))}`),
+          .where(
+            sql`${iamAccessKeys.accessKeyId} = ${k.access_key} AND ${iamAccessKeys.serviceUuid} = ${uuid} AND ${iamAccessKeys.lastUsedAt} < ${isoSeconds(new Date(k.last_used))}`,
+          ),
       ),
     ];
     if (statements.length) {
@@ -371,12 +402,17 @@ export class UsageMeter extends DurableObject<Env> {
         h.opsOther,
       );
     }
-    for (const t of totals) sqlx.exec("UPDATE totals SET dirty = 0 WHERE bucket = ? AND objects = ? AND bytes = ?", t.bucket, t.objects, t.bytes);
+    for (const t of totals)
+      sqlx.exec("UPDATE totals SET dirty = 0 WHERE bucket = ? AND objects = ? AND bytes = ?", t.bucket, t.objects, t.bytes);
     for (const k of keys) sqlx.exec("UPDATE key_use SET dirty = 0 WHERE access_key = ? AND last_used = ?", k.access_key, k.last_used);
     sqlx.exec("DELETE FROM hourly WHERE dirty = 0 AND hour < ?", Math.floor(Date.now() / HOUR_MS) - KEEP_HOURS);
     sqlx.exec("DELETE FROM objects WHERE size IS NULL AND at < ?", Date.now() - TOMBSTONE_MS);
     const pending =
-      sqlx.exec<{ n: number }>("SELECT (SELECT count(*) FROM hourly WHERE dirty = 1) + (SELECT count(*) FROM totals WHERE dirty = 1) + (SELECT count(*) FROM key_use WHERE dirty = 1) AS n").toArray()[0]?.n ?? 0;
+      sqlx
+        .exec<{ n: number }>(
+          "SELECT (SELECT count(*) FROM hourly WHERE dirty = 1) + (SELECT count(*) FROM totals WHERE dirty = 1) + (SELECT count(*) FROM key_use WHERE dirty = 1) AS n",
+        )
+        .toArray()[0]?.n ?? 0;
     if (pending > 0) await this.ctx.storage.setAlarm(Date.now() + FLUSH_INTERVAL_MS);
   }
 }

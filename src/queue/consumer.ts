@@ -17,7 +17,15 @@ export async function consumeBatch(batch: MessageBatch<unknown>, env: Env): Prom
     const handler = env1.success ? queueHandlers[env1.data.kind] : undefined;
     const parsed = handler?.schema.safeParse(msg.body);
     if (!handler || !parsed?.success) {
-      console.error(JSON.stringify({ level: "error", event: "queue.rejected", queue: batch.queue, id: msg.id, kind: env1.success ? env1.data.kind : null }));
+      console.error(
+        JSON.stringify({
+          level: "error",
+          event: "queue.rejected",
+          queue: batch.queue,
+          id: msg.id,
+          kind: env1.success ? env1.data.kind : null,
+        }),
+      );
       msg.ack();
       continue;
     }
@@ -25,7 +33,17 @@ export async function consumeBatch(batch: MessageBatch<unknown>, env: Env): Prom
       await handler.run(parsed.data, env);
       msg.ack();
     } catch (e) {
-      console.error(JSON.stringify({ level: "error", event: "queue.retry", queue: batch.queue, id: msg.id, kind: env1.data!.kind, attempts: msg.attempts, error: e instanceof Error ? e.name : typeof e }));
+      console.error(
+        JSON.stringify({
+          level: "error",
+          event: "queue.retry",
+          queue: batch.queue,
+          id: msg.id,
+          kind: env1.data!.kind,
+          attempts: msg.attempts,
+          error: e instanceof Error ? e.name : typeof e,
+        }),
+      );
       msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
     }
   }

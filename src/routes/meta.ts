@@ -18,6 +18,10 @@ export function registerMeta(app: OpenAPIHono<AppEnv>, document: () => unknown) 
   app.get("/docs", Scalar({ url: "/openapi.json", cdn: DOCS_SCRIPT_PATH, pageTitle: "Stowage API reference" }));
   app.get(DOCS_SCRIPT_PATH, async (c) => {
     const script = await loadScript();
-    return c.body(script, 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=86400", ETag: `"scalar-${script.length}"` });
+    return c.body(script, 200, {
+      "Content-Type": "text/javascript; charset=utf-8",
+      "Cache-Control": "public, max-age=86400",
+      ETag: `"scalar-${script.length}"`,
+    });
   });
 }

@@ -82,7 +82,11 @@ export const jobTasks = sqliteTable(
     done: integer("done", { mode: "boolean" }).notNull().default(false),
     createdAt: text("created_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.jobUuid, t.taskId] }), index("job_tasks_open").on(t.jobUuid, t.done), index("job_tasks_parent").on(t.jobUuid, t.parentId)],
+  (t) => [
+    primaryKey({ columns: [t.jobUuid, t.taskId] }),
+    index("job_tasks_open").on(t.jobUuid, t.done),
+    index("job_tasks_parent").on(t.jobUuid, t.parentId),
+  ],
 );
 
 /** The report of a job: one row per object (or bucket, key "") that could not be copied. */

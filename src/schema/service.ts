@@ -181,7 +181,10 @@ export const ServiceListQuery = z.object({
   label: z
     .union([z.string(), z.array(z.string())])
     .optional()
-    .openapi({ param: { name: "label", in: "query", style: "form", explode: true }, description: "key (existence) or key=value (exact); repeat to require all" }),
+    .openapi({
+      param: { name: "label", in: "query", style: "form", explode: true },
+      description: "key (existence) or key=value (exact); repeat to require all",
+    }),
 });
 export type ServiceListQueryT = z.infer<typeof ServiceListQuery>;
 

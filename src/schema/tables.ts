@@ -4,7 +4,9 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "driz
 export const accounts = sqliteTable("accounts", {
   id: text("id").primaryKey(),
   name: text("name").notNull().unique(),
-  status: text("status", { enum: ["active", "disabled"] }).notNull().default("active"),
+  status: text("status", { enum: ["active", "disabled"] })
+    .notNull()
+    .default("active"),
   passwordHash: text("password_hash"),
   parentId: text("parent_id"),
   createdAt: text("created_at").notNull(),
@@ -142,4 +144,3 @@ export const buckets = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.serviceUuid, t.name] }), index("buckets_name").on(t.name)],
 );
-

@@ -10,7 +10,9 @@ export function hostNameProblem(name: string, minLabels: number, maxLabels: numb
   if (name.length > 253) return "must be at most 253 characters";
   const labels = name.split(".");
   if (labels.length < minLabels || labels.length > maxLabels) {
-    return maxLabels === Infinity ? `must consist of at least ${minLabels} parts` : `must consist of ${minLabels} to ${maxLabels} parts, e.g. example.com or objects.example.com`;
+    return maxLabels === Infinity
+      ? `must consist of at least ${minLabels} parts`
+      : `must consist of ${minLabels} to ${maxLabels} parts, e.g. example.com or objects.example.com`;
   }
   const bad = labels.find((l) => !LABEL.test(l));
   if (bad !== undefined) return `"${bad}" is not a valid DNS label (1-63 letters, digits or hyphens, not starting or ending with a hyphen)`;
@@ -108,7 +110,9 @@ export const WebsiteDomainName = hostName(2, Infinity).openapi({ type: "string",
 
 export const StaticWebsiteCreateSchema = z
   .object({
-    domain_name: WebsiteDomainName.optional().openapi({ description: "A static-website custom domain of the service; omitted = the service's primary static domain." }),
+    domain_name: WebsiteDomainName.optional().openapi({
+      description: "A static-website custom domain of the service; omitted = the service's primary static domain.",
+    }),
     bucket_name: BucketName,
     bucket_prefix: BucketPrefix.optional(),
     index_document: IndexDocument.optional(),
@@ -117,13 +121,24 @@ export const StaticWebsiteCreateSchema = z
     error_pages: ErrorPages.optional(),
   })
   .openapi("StaticWebsiteCreate", {
-    example: { domain_name: "static.example.com", bucket_name: "my-website", bucket_prefix: "public/", index_document: "index.html", spa_mode: false, enabled: true, error_pages: [{ status_code: 404, error_document: "errors/404.html" }] },
+    example: {
+      domain_name: "static.example.com",
+      bucket_name: "my-website",
+      bucket_prefix: "public/",
+      index_document: "index.html",
+      spa_mode: false,
+      enabled: true,
+      error_pages: [{ status_code: 404, error_document: "errors/404.html" }],
+    },
   });
 export type StaticWebsiteCreateInput = z.infer<typeof StaticWebsiteCreateSchema>;
 
 export const StaticWebsiteModifySchema = z
   .object({
-    domain_name: z.string({ error: "must be a string" }).optional().openapi({ description: "Immutable: accepted only when it equals the config's domain." }),
+    domain_name: z
+      .string({ error: "must be a string" })
+      .optional()
+      .openapi({ description: "Immutable: accepted only when it equals the config's domain." }),
     bucket_name: BucketName.optional(),
     bucket_prefix: BucketPrefix.optional(),
     index_document: IndexDocument.optional(),

@@ -71,7 +71,8 @@ export function readMetadata(obj: R2Object): WriteMetadata {
     else if (k === EXPIRES) expires = v;
     else if (k === CHECKSUM) {
       const i = v.indexOf(":");
-      if (i > 0) checksum = { algorithm: v.slice(0, i) as ObjectChecksumAlgorithm, value: v.slice(i + 1) === PENDING ? null : v.slice(i + 1) };
+      if (i > 0)
+        checksum = { algorithm: v.slice(0, i) as ObjectChecksumAlgorithm, value: v.slice(i + 1) === PENDING ? null : v.slice(i + 1) };
     }
   }
   const http: R2HTTPMetadata = {};
@@ -85,7 +86,11 @@ export function readMetadata(obj: R2Object): WriteMetadata {
 }
 
 /** The object's checksum, reading the side record for a trailer checksum; null when it has none. */
-export async function objectChecksum(env: Env, loc: ObjectLocation, obj: R2Object): Promise<{ algorithm: ObjectChecksumAlgorithm; value: string } | null> {
+export async function objectChecksum(
+  env: Env,
+  loc: ObjectLocation,
+  obj: R2Object,
+): Promise<{ algorithm: ObjectChecksumAlgorithm; value: string } | null> {
   const cs = readMetadata(obj).checksum;
   if (!cs) return null;
   if (cs.value !== null) return { algorithm: cs.algorithm, value: cs.value };
@@ -127,7 +132,13 @@ async function streamInto<T>(body: ReadableStream<Uint8Array>, length: number, w
  * size other than `length` (only possible for a request built in-process with a Content-Length
  * that is not its body's) is removed again and refused like a short body.
  */
-async function putSized(env: Env, key: string, body: ReadableStream<Uint8Array>, length: number, options: R2PutOptions): Promise<R2Object | null> {
+async function putSized(
+  env: Env,
+  key: string,
+  body: ReadableStream<Uint8Array>,
+  length: number,
+  options: R2PutOptions,
+): Promise<R2Object | null> {
   let obj: R2Object;
   try {
     obj = (await env.OBJECTS.put(key, body, options))!;
@@ -159,7 +170,9 @@ export async function putObject(
   direct = false,
 ): Promise<R2Object> {
   const options = { httpMetadata: meta.http, customMetadata: customMetadata(meta), ...check };
-  const obj = (direct ? await putSized(env, r2KeyOf(loc), body, length, options) : null) ?? (await streamInto(body, length, (s) => env.OBJECTS.put(r2KeyOf(loc), s, options)));
+  const obj =
+    (direct ? await putSized(env, r2KeyOf(loc), body, length, options) : null) ??
+    (await streamInto(body, length, (s) => env.OBJECTS.put(r2KeyOf(loc), s, options)));
   if (meta.checksum && meta.checksum.value === null && trailerChecksum) {
     const value = await trailerChecksum();
     if (value) await env.OBJECTS.put(sideKeyOf(loc), JSON.stringify({ v: obj.version, c: value }));
@@ -319,7 +332,15 @@ export async function uploadPart(
   const mp = env.OBJECTS.resumeMultipartUpload(objectKey(upload.serviceUuid, upload.bucket, upload.key), upload.uploadId);
   const part = await streamInto(body, length, (s) => mp.uploadPart(partNumber, s));
   const { md5Hex, checksum } = await finish();
-  const row: PartRow = { uploadId: upload.uploadId, partNumber, etag: md5Hex, r2Etag: part.etag, size: length, checksum, lastModified: isoMicro() };
+  const row: PartRow = {
+    uploadId: upload.uploadId,
+    partNumber,
+    etag: md5Hex,
+    r2Etag: part.etag,
+    size: length,
+    checksum,
+    lastModified: isoMicro(),
+  };
   await db(env)
     .insert(s3MultipartParts)
     .values(row)
@@ -350,7 +371,10 @@ export async function completeUpload(env: Env, upload: UploadRow, parts: PartRow
 
 async function forgetUpload(env: Env, uploadId: string): Promise<void> {
   const d = db(env);
-  await d.batch([d.delete(s3MultipartParts).where(eq(s3MultipartParts.uploadId, uploadId)), d.delete(s3MultipartUploads).where(eq(s3MultipartUploads.uploadId, uploadId))]);
+  await d.batch([
+    d.delete(s3MultipartParts).where(eq(s3MultipartParts.uploadId, uploadId)),
+    d.delete(s3MultipartUploads).where(eq(s3MultipartUploads.uploadId, uploadId)),
+  ]);
 }
 
 export async function abortUpload(env: Env, upload: UploadRow): Promise<void> {
@@ -422,7 +446,11 @@ export async function purgeBucketStorage(env: Env, serviceUuid: string, bucket: 
 export async function abortUploads(env: Env, serviceUuid: string, bucket?: string): Promise<number> {
   const conds = [eq(s3MultipartUploads.serviceUuid, serviceUuid)];
   if (bucket !== undefined) conds.push(eq(s3MultipartUploads.bucket, bucket));
-  const rows = await db(env).select().from(s3MultipartUploads).where(and(...conds)).all();
+  const rows = await db(env)
+    .select()
+    .from(s3MultipartUploads)
+    .where(and(...conds))
+    .all();
   for (const row of rows) await abortUpload(env, row);
   return rows.length;
 }

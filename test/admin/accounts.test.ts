@@ -4,7 +4,11 @@ import { ADMIN, BASE, call, expectProblem, newTenant, unique } from "../helpers/
 describe("operator API", () => {
   it("requires the admin token", async () => {
     expectProblem(await call("GET", "/admin/v1/accounts"), 401, "AUTHENTICATION_FAILED");
-    expectProblem(await call("GET", "/admin/v1/accounts", { headers: { Authorization: "Bearer not-the-admin-token" } }), 401, "AUTHENTICATION_FAILED");
+    expectProblem(
+      await call("GET", "/admin/v1/accounts", { headers: { Authorization: "Bearer not-the-admin-token" } }),
+      401,
+      "AUTHENTICATION_FAILED",
+    );
     const t = await newTenant();
     expectProblem(await call("GET", "/admin/v1/accounts", { headers: t.auth }), 401, "AUTHENTICATION_FAILED");
   });
@@ -43,8 +47,15 @@ describe("operator API", () => {
     expect(JSON.stringify(rows.results)).not.toContain(token);
     expect((await call("DELETE", `/admin/v1/accounts/${t.accountId}/tokens/${issued.json.id}`, { headers: ADMIN })).status).toBe(204);
     expectProblem(await call("GET", BASE, { headers: { Authorization: `Bearer ${token}` } }), 401, "AUTHENTICATION_FAILED");
-    expectProblem(await call("DELETE", `/admin/v1/accounts/${t.accountId}/tokens/${issued.json.id}`, { headers: ADMIN }), 404, "RESOURCE_NOT_FOUND");
-    const past = await call("POST", `/admin/v1/accounts/${t.accountId}/tokens`, { headers: ADMIN, body: { name: "old", expires_at: "2001-01-01T00:00:00Z" } });
+    expectProblem(
+      await call("DELETE", `/admin/v1/accounts/${t.accountId}/tokens/${issued.json.id}`, { headers: ADMIN }),
+      404,
+      "RESOURCE_NOT_FOUND",
+    );
+    const past = await call("POST", `/admin/v1/accounts/${t.accountId}/tokens`, {
+      headers: ADMIN,
+      body: { name: "old", expires_at: "2001-01-01T00:00:00Z" },
+    });
     expect(past.json.invalid_params[0].name).toBe("expires_at");
   });
 

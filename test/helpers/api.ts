@@ -6,7 +6,8 @@ export const ADMIN = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
 export const BASE = "http://api.test/1.3/object-storage-2";
 
 let seq = 0;
-export const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(seq++).toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+export const unique = (prefix: string) =>
+  `${prefix}-${Date.now().toString(36)}-${(seq++).toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 
 export async function call(method: string, url: string, opts: { headers?: Record<string, string>; body?: unknown; raw?: string } = {}) {
   const headers: Record<string, string> = { ...opts.headers };
@@ -72,10 +73,21 @@ export async function settle(t: Tenant, uuid: string, max = 40): Promise<string[
 }
 
 export const publicNet = { name: "public-net", type: "public", family: "IPv4" };
-export const privateNet = (name = "private-net") => ({ name, type: "private", family: "IPv4", uuid: "03aa7245-2ff9-49c8-9f0e-7ca0270d71a4" });
+export const privateNet = (name = "private-net") => ({
+  name,
+  type: "private",
+  family: "IPv4",
+  uuid: "03aa7245-2ff9-49c8-9f0e-7ca0270d71a4",
+});
 
 export async function newService(t: Tenant, over: Record<string, unknown> = {}) {
-  const r = await t.api("POST", "", { name: unique("svc"), region: "europe-1", configured_status: "started", networks: [publicNet], ...over });
+  const r = await t.api("POST", "", {
+    name: unique("svc"),
+    region: "europe-1",
+    configured_status: "started",
+    networks: [publicNet],
+    ...over,
+  });
   expect(r.status, r.text).toBe(201);
   return r.json;
 }
@@ -92,7 +104,12 @@ export function expectProblem(r: { status: number; headers: Headers; json: any }
 // ---------------------------------------------------------------- IAM (UpCloud dialect)
 
 /** A policy document with one statement; pass `raw` JSON text or let it be percent-encoded. */
-export function policyDoc(effect: "Allow" | "Deny", action: string | string[], resource: string | string[] = "*", extra: Record<string, unknown> = {}) {
+export function policyDoc(
+  effect: "Allow" | "Deny",
+  action: string | string[],
+  resource: string | string[] = "*",
+  extra: Record<string, unknown> = {},
+) {
   return JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: effect, Action: action, Resource: resource, ...extra }] });
 }
 

@@ -122,7 +122,9 @@ describe("POST /jobs", () => {
     const other = await newTenant();
     const foreign = await newService(other);
     const stopped = await newService(t, { configured_status: "stopped" });
-    const stoppedLabel = (await env.DB.prepare("SELECT endpoint_label FROM services WHERE uuid = ?").bind(stopped.uuid).first<{ endpoint_label: string }>())!.endpoint_label;
+    const stoppedLabel = (await env.DB.prepare("SELECT endpoint_label FROM services WHERE uuid = ?")
+      .bind(stopped.uuid)
+      .first<{ endpoint_label: string }>())!.endpoint_label;
     const cases: [string, string, string][] = [
       ["source", "ftp://example.com", "source.endpoint_url"],
       ["source", "not a url", "source.endpoint_url"],

@@ -3,7 +3,21 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { tuning } from "../../src/core/jobs/engine";
 import { S3Client } from "../../src/core/jobs/s3client";
 import { newTenant, type Tenant } from "../helpers/api";
-import { bytes, createBucket, get, head, jobBody, JobQueue, jobRow, listKeys, put, putMultipart, runJob, storage, type Storage } from "./helpers";
+import {
+  bytes,
+  createBucket,
+  get,
+  head,
+  jobBody,
+  JobQueue,
+  jobRow,
+  listKeys,
+  put,
+  putMultipart,
+  runJob,
+  storage,
+  type Storage,
+} from "./helpers";
 
 const MiB = 1024 * 1024;
 const BUCKET = "photos";
@@ -61,7 +75,10 @@ beforeAll(async () => {
   await createBucket(src, BUCKET);
   for (const [key, body, headers] of SMALL) await put(src, BUCKET, key, body, headers);
   await put(src, BUCKET, SINGLE_9MIB, bytes(9 * MiB, 21), { "content-type": "video/mp4", "x-amz-meta-origin": "single" });
-  const etag = await putMultipart(src, BUCKET, MULTI_13MIB, bytes(13 * MiB, 22), 5 * MiB, { "content-type": "application/zip", "x-amz-meta-origin": "multi" });
+  const etag = await putMultipart(src, BUCKET, MULTI_13MIB, bytes(13 * MiB, 22), 5 * MiB, {
+    "content-type": "application/zip",
+    "x-amz-meta-origin": "multi",
+  });
   expect(etag).toMatch(/-3"$/);
   keys = (await listKeys(src, BUCKET)).sort();
   expect(keys.length).toBe(SMALL.length + 2);
@@ -126,7 +143,12 @@ describe("a bucket job", () => {
 
     const end = await runJob(t, q, uuid);
     expect(end.operational_state).toBe("completed");
-    expect(end.output).toEqual({ bytes: totalBytes, total_bytes: totalBytes, error: "", transfer_time: expect.stringMatching(/^\d+(\.\d+)?$/) });
+    expect(end.output).toEqual({
+      bytes: totalBytes,
+      total_bytes: totalBytes,
+      error: "",
+      transfer_time: expect.stringMatching(/^\d+(\.\d+)?$/),
+    });
     const row = await jobRow(uuid);
     expect(row).toMatchObject({ objects_total: keys.length, objects_copied: keys.length, objects_skipped: 0, objects_failed: 0 });
     await expectSameObjects(dst);
@@ -163,7 +185,12 @@ describe("a bucket job", () => {
     const again = await runJob(t, q, second.json.uuid);
     expect(again.operational_state).toBe("completed");
     expect(again.output.bytes).toBe(totalBytes);
-    expect(await jobRow(second.json.uuid)).toMatchObject({ objects_copied: 0, bytes_copied: 0, objects_skipped: keys.length, bytes_skipped: totalBytes });
+    expect(await jobRow(second.json.uuid)).toMatchObject({
+      objects_copied: 0,
+      bytes_copied: 0,
+      objects_skipped: keys.length,
+      bytes_skipped: totalBytes,
+    });
     expect((await head(dst, BUCKET, MULTI_13MIB)).headers.get("etag")).toBe(targetEtag);
 
     // Same sizes, new content: a different ETag at the source, so both are copied again.

@@ -9,8 +9,14 @@ import { createBucket, get, jobBody, JobQueue, jobRow, put, runJob, s3Keys, stor
 
 afterEach(() => vi.restoreAllMocks());
 
-const xml = (body: string, status = 200) => new Response(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`, { status, headers: { "content-type": "application/xml" } });
-const creds = { endpointUrl: "https://s3.example.test", accessKeyId: "AKIDEXAMPLE", secretAccessKey: "very-secret-value", region: "us-east-1" };
+const xml = (body: string, status = 200) =>
+  new Response(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`, { status, headers: { "content-type": "application/xml" } });
+const creds = {
+  endpointUrl: "https://s3.example.test",
+  accessKeyId: "AKIDEXAMPLE",
+  secretAccessKey: "very-secret-value",
+  region: "us-east-1",
+};
 
 describe("S3Client", () => {
   it("pages ListObjectsV2 with url-encoded keys and continuation tokens", async () => {
@@ -26,7 +32,9 @@ describe("S3Client", () => {
         );
       }
       expect(url.searchParams.get("continuation-token")).toBe("tok+/=");
-      return xml(`<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>last</Key><Size>12</Size><ETag>"x-2"</ETag></Contents></ListBucketResult>`);
+      return xml(
+        `<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>last</Key><Size>12</Size><ETag>"x-2"</ETag></Contents></ListBucketResult>`,
+      );
     });
     const p1 = await client.listObjects("bkt", null);
     expect(p1).toEqual({
@@ -52,7 +60,10 @@ describe("S3Client", () => {
     const client = new S3Client("source", creds, async (req) => {
       scopes.push(/Credential=[^/]+\/\d+\/([^/]+)\//.exec(req.headers.get("authorization") ?? "")![1]!);
       if (scopes.length === 1) {
-        return xml("<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region 'us-east-1' is wrong; expecting 'eu-west-1'</Message><Region>eu-west-1</Region></Error>", 400);
+        return xml(
+          "<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region 'us-east-1' is wrong; expecting 'eu-west-1'</Message><Region>eu-west-1</Region></Error>",
+          400,
+        );
       }
       return xml("<ListAllMyBucketsResult><Buckets><Bucket><Name>one</Name></Bucket></Buckets></ListAllMyBucketsResult>");
     });
@@ -61,7 +72,9 @@ describe("S3Client", () => {
   });
 
   it("maps failures: S3 errors with code and message, transient or not; network errors without secrets", async () => {
-    const denied = new S3Client("target", creds, async () => xml("<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>", 403));
+    const denied = new S3Client("target", creds, async () =>
+      xml("<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>", 403),
+    );
     const e1 = await denied.listBuckets().catch((e) => e);
     expect(e1).toBeInstanceOf(S3CallError);
     expect(e1.message).toBe("target ListBuckets: AccessDenied (Access Denied)");
@@ -82,7 +95,9 @@ describe("S3Client", () => {
   });
 
   it("a CompleteMultipartUpload answered 200 with an <Error> body fails", async () => {
-    const client = new S3Client("target", creds, async () => xml("<Error><Code>InternalError</Code><Message>late failure</Message></Error>"));
+    const client = new S3Client("target", creds, async () =>
+      xml("<Error><Code>InternalError</Code><Message>late failure</Message></Error>"),
+    );
     await expect(client.completeMultipartUpload("b", "k", "u", ["e1"])).rejects.toThrow(/InternalError \(late failure\)/);
   });
 
@@ -168,7 +183,10 @@ describe("streaming copies", () => {
         peakOpen = Math.max(peakOpen, open);
         const data = new TextEncoder().encode(opts.range ? `part ${opts.range.offset} of ${key}` : `body of ${key}`);
         const body = new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(data), c.close()) });
-        return new Response(body, { status: opts.range ? 206 : 200, headers: { "content-length": String(data.length), etag: '"e"', "content-type": "text/plain" } });
+        return new Response(body, {
+          status: opts.range ? 206 : 200,
+          headers: { "content-length": String(data.length), etag: '"e"', "content-type": "text/plain" },
+        });
       },
       headObject: async () => ({ size: 40 * MiB, etag: "e", metadata: new Headers() }),
     };
@@ -182,7 +200,10 @@ describe("streaming copies", () => {
       headObject: async () => null,
       putObject: async (_b: string, key: string, body: unknown, length: number) => (await consume(key, body, length), "t"),
       createMultipartUpload: async () => "u",
-      uploadPart: async (_b: string, key: string, _u: string, n: number, body: unknown, length: number) => (await consume(`${key}#${n}`, body, length), `p${n}`),
+      uploadPart: async (_b: string, key: string, _u: string, n: number, body: unknown, length: number) => (
+        await consume(`${key}#${n}`, body, length),
+        `p${n}`
+      ),
       completeMultipartUpload: async () => "m-5",
     };
     const c: CopyContext = {
@@ -196,7 +217,10 @@ describe("streaming copies", () => {
       multipartThreshold: 8 * MiB,
       pause: async () => {},
     };
-    const objects = [...Array.from({ length: 20 }, (_, i) => ({ key: `small/${i}`, size: 4096, etag: "e" })), { key: "big", size: 40 * MiB, etag: "e" }];
+    const objects = [
+      ...Array.from({ length: 20 }, (_, i) => ({ key: `small/${i}`, size: 4096, etag: "e" })),
+      { key: "big", size: 40 * MiB, etag: "e" },
+    ];
     // All at once, more than the engine's 16: only the permits bound what is open.
     const outcomes = await Promise.all(objects.map((o) => copyObject(c, o)));
     expect(outcomes.every((o) => o.kind === "copied")).toBe(true);
@@ -211,7 +235,9 @@ describe("streaming copies", () => {
     let cancelled = false;
     const source = {
       getObject: async () =>
-        new Response(new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(10)), cancel: () => void (cancelled = true) }), { headers: { "content-length": "4096", etag: '"e"' } }),
+        new Response(new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(10)), cancel: () => void (cancelled = true) }), {
+          headers: { "content-length": "4096", etag: '"e"' },
+        }),
     };
     const target = {
       headObject: async () => null,
@@ -219,7 +245,16 @@ describe("streaming copies", () => {
         throw new S3CallError("PutObject", 403, "AccessDenied", "no", null, "target");
       },
     };
-    const c = { source, target, sourceBucket: "s", targetBucket: "t", ledger: async () => null, remember: async () => {}, streams: new Streams(3), pause: async () => {} };
+    const c = {
+      source,
+      target,
+      sourceBucket: "s",
+      targetBucket: "t",
+      ledger: async () => null,
+      remember: async () => {},
+      streams: new Streams(3),
+      pause: async () => {},
+    };
     const out = await copyObject(c as unknown as CopyContext, { key: "k", size: 4096, etag: "e" });
     expect(out).toMatchObject({ kind: "failed", stage: "write" });
     expect(cancelled).toBe(true);
@@ -281,7 +316,11 @@ describe("copyObject", () => {
         throw new S3CallError("GetObject", 403, "AccessDenied", "no", null, "source");
       },
     };
-    const out = await copyObject(fakeCtx({ source: source as unknown as S3Client, target: target as unknown as S3Client }), { key: "k", size: 1, etag: "e" });
+    const out = await copyObject(fakeCtx({ source: source as unknown as S3Client, target: target as unknown as S3Client }), {
+      key: "k",
+      size: 1,
+      etag: "e",
+    });
     expect(gets).toBe(1);
     expect(out).toMatchObject({ kind: "failed", stage: "read" });
     const dots = await copyObject(fakeCtx({}), { key: "a/../b", size: 3, etag: "" });
@@ -311,7 +350,9 @@ describe("a source outside this deployment", () => {
       }
       const body = objects[key];
       if (body === undefined) return new Response(null, { status: 404 });
-      return new Response(req.method === "HEAD" ? null : body, { headers: { "content-length": String(body.length), etag: `"${key}-etag"`, "content-type": "text/plain", "x-amz-meta-from": "aws" } });
+      return new Response(req.method === "HEAD" ? null : body, {
+        headers: { "content-length": String(body.length), etag: `"${key}-etag"`, "content-type": "text/plain", "x-amz-meta-from": "aws" },
+      });
     });
     const q = new JobQueue();
     const body = jobBody({ ...dst, endpoint: "https://s3.eu-north-1.amazonaws.com" }, dst, "ext", "ext-copy");

@@ -89,10 +89,26 @@ describe("per-object failures are recorded without stopping the job", () => {
     expect(end.output.error).toMatch(/^2 item\(s\) could not be copied; first: mixed\/private\/x\.txt: source GetObject: AccessDenied/);
     expect(await listKeys(dst, "mixed")).toEqual(["public/a.txt", "public/b.txt"]);
     expect(await jobRow(uuid)).toMatchObject({ objects_total: 4, objects_copied: 2, objects_failed: 2 });
-    const report = await env.DB.prepare("SELECT source_bucket, key, target_bucket, stage, error FROM job_failures WHERE job_uuid = ? ORDER BY key").bind(uuid).all();
+    const report = await env.DB.prepare(
+      "SELECT source_bucket, key, target_bucket, stage, error FROM job_failures WHERE job_uuid = ? ORDER BY key",
+    )
+      .bind(uuid)
+      .all();
     expect(report.results).toEqual([
-      { source_bucket: "mixed", key: "private/x.txt", target_bucket: "mixed", stage: "read", error: expect.stringContaining("AccessDenied") },
-      { source_bucket: "mixed", key: "private/y.txt", target_bucket: "mixed", stage: "read", error: expect.stringContaining("AccessDenied") },
+      {
+        source_bucket: "mixed",
+        key: "private/x.txt",
+        target_bucket: "mixed",
+        stage: "read",
+        error: expect.stringContaining("AccessDenied"),
+      },
+      {
+        source_bucket: "mixed",
+        key: "private/y.txt",
+        target_bucket: "mixed",
+        stage: "read",
+        error: expect.stringContaining("AccessDenied"),
+      },
     ]);
     // bytes counts what was done; total_bytes what was found.
     expect(end.output.bytes).toBeLessThan(end.output.total_bytes);

@@ -40,7 +40,12 @@ export async function s3Keys(tenant: Tenant, serviceUuid: string, inline: Record
   expect(k.status, k.text).toBe(201);
   const accessKeyId = k.json.access_key_id as string;
   const secretAccessKey = k.json.secret_access_key as string;
-  return { username, accessKeyId, secretAccessKey, s3: new AwsClient({ accessKeyId, secretAccessKey, service: "s3", region: "us-east-1", retries: 0 }) };
+  return {
+    username,
+    accessKeyId,
+    secretAccessKey,
+    s3: new AwsClient({ accessKeyId, secretAccessKey, service: "s3", region: "us-east-1", retries: 0 }),
+  };
 }
 
 /** RFC 3986 path encoding of a key ("/" kept). */
@@ -50,7 +55,12 @@ export const encodeKey = (key: string) =>
     .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** A signed S3 request to the storage's own endpoint, served by the Worker (no network). */
-export async function s3(st: Storage, method: string, path: string, init: { headers?: Record<string, string>; body?: BodyInit | null; query?: string } = {}) {
+export async function s3(
+  st: Storage,
+  method: string,
+  path: string,
+  init: { headers?: Record<string, string>; body?: BodyInit | null; query?: string } = {},
+) {
   const url = `${st.endpoint}${path}${init.query ? `?${init.query}` : ""}`;
   const req = await st.s3.sign(url, { method, headers: init.headers ?? {}, body: init.body ?? null });
   return exports.default.fetch(req);
@@ -68,7 +78,14 @@ export async function put(st: Storage, bucket: string, key: string, body: Uint8A
 }
 
 /** Uploads in parts of `partSize` bytes, so the source ETag is a multipart one ("…-N"). */
-export async function putMultipart(st: Storage, bucket: string, key: string, body: Uint8Array, partSize: number, headers: Record<string, string> = {}) {
+export async function putMultipart(
+  st: Storage,
+  bucket: string,
+  key: string,
+  body: Uint8Array,
+  partSize: number,
+  headers: Record<string, string> = {},
+) {
   const path = `/${bucket}/${encodeKey(key)}`;
   const init = await s3(st, "POST", path, { query: "uploads=", headers });
   const xml = await init.text();
@@ -76,11 +93,17 @@ export async function putMultipart(st: Storage, bucket: string, key: string, bod
   const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(xml)![1]!;
   const parts: string[] = [];
   for (let off = 0, n = 1; off < body.length; off += partSize, n++) {
-    const r = await s3(st, "PUT", path, { query: `partNumber=${n}&uploadId=${encodeURIComponent(uploadId)}`, body: body.slice(off, off + partSize) });
+    const r = await s3(st, "PUT", path, {
+      query: `partNumber=${n}&uploadId=${encodeURIComponent(uploadId)}`,
+      body: body.slice(off, off + partSize),
+    });
     expect(r.status, await r.text()).toBe(200);
     parts.push(`<Part><PartNumber>${n}</PartNumber><ETag>${r.headers.get("etag")}</ETag></Part>`);
   }
-  const done = await s3(st, "POST", path, { query: `uploadId=${encodeURIComponent(uploadId)}`, body: `<CompleteMultipartUpload>${parts.join("")}</CompleteMultipartUpload>` });
+  const done = await s3(st, "POST", path, {
+    query: `uploadId=${encodeURIComponent(uploadId)}`,
+    body: `<CompleteMultipartUpload>${parts.join("")}</CompleteMultipartUpload>`,
+  });
   const text = await done.text();
   expect(done.status, text).toBe(200);
   return /<ETag>([^<]+)<\/ETag>/.exec(text)![1]!.replace(/&quot;/g, '"');
@@ -138,8 +161,18 @@ export function bytes(n: number, seed = 1): Uint8Array {
 
 export const jobBody = (source: Storage, target: Storage, sourceBucket?: string, targetBucket?: string) => ({
   type: "copy",
-  source: { access_key_id: source.accessKeyId, secret_access_key: source.secretAccessKey, endpoint_url: source.endpoint, ...(sourceBucket !== undefined ? { bucket: sourceBucket } : {}) },
-  target: { access_key_id: target.accessKeyId, secret_access_key: target.secretAccessKey, endpoint_url: target.endpoint, ...(targetBucket !== undefined ? { bucket: targetBucket } : {}) },
+  source: {
+    access_key_id: source.accessKeyId,
+    secret_access_key: source.secretAccessKey,
+    endpoint_url: source.endpoint,
+    ...(sourceBucket !== undefined ? { bucket: sourceBucket } : {}),
+  },
+  target: {
+    access_key_id: target.accessKeyId,
+    secret_access_key: target.secretAccessKey,
+    endpoint_url: target.endpoint,
+    ...(targetBucket !== undefined ? { bucket: targetBucket } : {}),
+  },
 });
 
 export interface Queued {

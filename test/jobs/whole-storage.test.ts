@@ -37,7 +37,9 @@ describe("a job over a whole storage (no bucket)", () => {
     expect(r.status, r.text).toBe(201);
     const end = await runJob(t, q, r.json.uuid);
     expect(end.operational_state).toBe("completed");
-    const total = Object.values(CONTENT).flatMap((o) => Object.values(o)).reduce((n, b) => n + b.length, 0);
+    const total = Object.values(CONTENT)
+      .flatMap((o) => Object.values(o))
+      .reduce((n, b) => n + b.length, 0);
     expect(end.output).toMatchObject({ bytes: total, total_bytes: total, error: "" });
     expect(await jobRow(r.json.uuid)).toMatchObject({ objects_total: 5, objects_copied: 5, objects_failed: 0 });
     expect((await listBuckets(dst)).sort()).toEqual(["alpha", "beta", "gamma.with.dots"]);

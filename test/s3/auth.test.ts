@@ -2,7 +2,16 @@ import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, PutObjectCom
 import { beforeAll, describe, expect, it } from "vitest";
 import { crc32, toBase64 } from "../../src/core/sigv4";
 import { bodyText, bytes, md5Hex, newBucket, s3Client, s3Service, s3User, type Keys, type S3Env, s3Error } from "./helpers";
-import { amzDate, fetchWorker, presign, sigv2Presign, sigv2Request, signedChunkedRequest, signedFetch, trailerChunkedRequest } from "./sign";
+import {
+  amzDate,
+  fetchWorker,
+  presign,
+  sigv2Presign,
+  sigv2Request,
+  signedChunkedRequest,
+  signedFetch,
+  trailerChunkedRequest,
+} from "./sign";
 
 let e: S3Env;
 let keys: Keys;
@@ -52,7 +61,9 @@ describe("SigV4 header authentication", () => {
   it("refuses an inactive key", async () => {
     const k = await s3User(e);
     const list = await e.tenant.api("GET", `/${e.service.uuid}/users`);
-    const username = (list.json as { username: string; access_keys: { access_key_id: string }[] }[]).find((u) => u.access_keys.some((a) => a.access_key_id === k.accessKeyId))!.username;
+    const username = (list.json as { username: string; access_keys: { access_key_id: string }[] }[]).find((u) =>
+      u.access_keys.some((a) => a.access_key_id === k.accessKeyId),
+    )!.username;
     const r = await e.tenant.api("PATCH", `/${e.service.uuid}/users/${username}/access-keys/${k.accessKeyId}`, { status: "Inactive" });
     expect(r.status, r.text).toBe(200);
     const { client: inactive } = s3Client(e, k);
@@ -70,7 +81,15 @@ describe("SigV4 header authentication", () => {
   });
 
   it("accepts UNSIGNED-PAYLOAD (rclone's single PUT)", async () => {
-    const res = await signedFetch(keys, "PUT", `${base()}/unsigned`, { body: "unsigned body", payload: "UNSIGNED-PAYLOAD", headers: { "content-md5": btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest("MD5", new TextEncoder().encode("unsigned body"))))) } });
+    const res = await signedFetch(keys, "PUT", `${base()}/unsigned`, {
+      body: "unsigned body",
+      payload: "UNSIGNED-PAYLOAD",
+      headers: {
+        "content-md5": btoa(
+          String.fromCharCode(...new Uint8Array(await crypto.subtle.digest("MD5", new TextEncoder().encode("unsigned body")))),
+        ),
+      },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("etag")).toBe(`"${await md5Hex("unsigned body")}"`);
   });
@@ -95,7 +114,11 @@ describe("presigned URLs", () => {
   });
 
   it("PUTs with a SigV4 presigned URL (the JS SDK's empty-body CRC in the query is not enforced)", async () => {
-    const url = await presign(keys, "PUT", `${base()}/presigned-put.txt?x-amz-checksum-crc32=AAAAAA%3D%3D&x-amz-sdk-checksum-algorithm=CRC32`);
+    const url = await presign(
+      keys,
+      "PUT",
+      `${base()}/presigned-put.txt?x-amz-checksum-crc32=AAAAAA%3D%3D&x-amz-sdk-checksum-algorithm=CRC32`,
+    );
     const res = await fetchWorker(url, { method: "PUT", body: "uploaded through a URL" });
     expect(res.status).toBe(200);
     const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: "presigned-put.txt" }));
@@ -108,7 +131,10 @@ describe("presigned URLs", () => {
     expect(get.status).toBe(200);
     expect(await get.text()).toBe("hello, presigned world");
     // Bytes, not a string: a string body would get a Content-Type, which SigV2 signs.
-    const put = await fetchWorker(await sigv2Presign(keys, "PUT", `${base()}/v2-put.txt`, expires), { method: "PUT", body: new TextEncoder().encode("v2 body") });
+    const put = await fetchWorker(await sigv2Presign(keys, "PUT", `${base()}/v2-put.txt`, expires), {
+      method: "PUT",
+      body: new TextEncoder().encode("v2 body"),
+    });
     expect(put.status).toBe(200);
     const expired = await fetchWorker(await sigv2Presign(keys, "GET", `${base()}/hello.txt`, Math.floor(Date.now() / 1000) - 10));
     expect(expired.status).toBe(403);
@@ -118,7 +144,9 @@ describe("presigned URLs", () => {
     const res = await fetchWorker(await sigv2Request(keys, "GET", `${base()}/hello.txt`));
     expect(res.status).toBe(200);
     // Virtual-hosted: the bucket from the Host is part of the signed resource.
-    const vhost = await fetchWorker(await sigv2Request(keys, "GET", `http://${bucket}.${e.host}/hello.txt`, {}, null, `/${bucket}/hello.txt`));
+    const vhost = await fetchWorker(
+      await sigv2Request(keys, "GET", `http://${bucket}.${e.host}/hello.txt`, {}, null, `/${bucket}/hello.txt`),
+    );
     expect(vhost.status).toBe(200);
     const bad = await fetchWorker(await sigv2Request({ ...keys, secretAccessKey: "z".repeat(40) }, "GET", `${base()}/hello.txt`));
     expect(bad.status).toBe(403);
@@ -148,7 +176,9 @@ describe("aws-chunked uploads", () => {
 
   it("refuses a tampered chunk signature and keeps the old object", async () => {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: "tampered.bin", Body: "previous" }));
-    const res = await fetchWorker(await signedChunkedRequest(keys, `${base()}/tampered.bin`, bytes(100_000, 7), { chunkSize: 40_000, tamperChunk: 1 }));
+    const res = await fetchWorker(
+      await signedChunkedRequest(keys, `${base()}/tampered.bin`, bytes(100_000, 7), { chunkSize: 40_000, tamperChunk: 1 }),
+    );
     expect(res.status).toBe(403);
     expect(await xmlCode(res)).toBe("SignatureDoesNotMatch");
     const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: "tampered.bin" }));
@@ -158,7 +188,9 @@ describe("aws-chunked uploads", () => {
   it("accepts STREAMING-UNSIGNED-PAYLOAD-TRAILER with a CRC32 trailer and returns the checksum later", async () => {
     const data = bytes(40_000, 8);
     const checksum = crc32b64(data);
-    const res = await fetchWorker(await trailerChunkedRequest(keys, `${base()}/trailer.bin`, data, { name: "x-amz-checksum-crc32", value: checksum }));
+    const res = await fetchWorker(
+      await trailerChunkedRequest(keys, `${base()}/trailer.bin`, data, { name: "x-amz-checksum-crc32", value: checksum }),
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get("x-amz-checksum-crc32")).toBe(checksum);
     const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: "trailer.bin", ChecksumMode: "ENABLED" }));
@@ -167,7 +199,9 @@ describe("aws-chunked uploads", () => {
   });
 
   it("refuses a wrong trailer checksum with BadDigest and stores nothing", async () => {
-    const res = await fetchWorker(await trailerChunkedRequest(keys, `${base()}/bad-trailer.bin`, bytes(1000, 9), { name: "x-amz-checksum-crc32", value: "AAAAAA==" }));
+    const res = await fetchWorker(
+      await trailerChunkedRequest(keys, `${base()}/bad-trailer.bin`, bytes(1000, 9), { name: "x-amz-checksum-crc32", value: "AAAAAA==" }),
+    );
     expect(res.status).toBe(400);
     expect(await xmlCode(res)).toBe("BadDigest");
     expect((await signedFetch(keys, "HEAD", `${base()}/bad-trailer.bin`)).status).toBe(404);

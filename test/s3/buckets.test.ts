@@ -36,13 +36,17 @@ describe("CreateBucket", () => {
     const b = newBucket();
     const out = await client.send(new CreateBucketCommand({ Bucket: b }));
     expect(out.Location).toBe(`/${b}`);
-    const row = await env.DB.prepare("SELECT service_uuid, name, deleted_at FROM buckets WHERE service_uuid = ? AND name = ?").bind(e.service.uuid, b).first();
+    const row = await env.DB.prepare("SELECT service_uuid, name, deleted_at FROM buckets WHERE service_uuid = ? AND name = ?")
+      .bind(e.service.uuid, b)
+      .first();
     expect(row).toMatchObject({ service_uuid: e.service.uuid, name: b, deleted_at: null });
   });
 
   it("accepts a CreateBucketConfiguration body and canned private ACL", async () => {
     const b = newBucket();
-    await client.send(new CreateBucketCommand({ Bucket: b, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" }, ACL: "private" }));
+    await client.send(
+      new CreateBucketCommand({ Bucket: b, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" }, ACL: "private" }),
+    );
     await client.send(new HeadBucketCommand({ Bucket: b }));
   });
 
@@ -57,7 +61,9 @@ describe("CreateBucket", () => {
   it("answers BucketAlreadyExists (409) while a deleted bucket of that name awaits its purge", async () => {
     const b = newBucket();
     await client.send(new CreateBucketCommand({ Bucket: b }));
-    await env.DB.prepare("UPDATE buckets SET deleted_at = ? WHERE service_uuid = ? AND name = ?").bind(new Date().toISOString(), e.service.uuid, b).run();
+    await env.DB.prepare("UPDATE buckets SET deleted_at = ? WHERE service_uuid = ? AND name = ?")
+      .bind(new Date().toISOString(), e.service.uuid, b)
+      .run();
     const err = await s3Error(client.send(new CreateBucketCommand({ Bucket: b })));
     expect(err.name).toBe("BucketAlreadyExists");
     expect(err.$metadata.httpStatusCode).toBe(409);
@@ -93,7 +99,9 @@ describe("ListBuckets / HeadBucket / GetBucketLocation", () => {
     const b2 = newBucket();
     await client.send(new CreateBucketCommand({ Bucket: b1 }));
     await client.send(new CreateBucketCommand({ Bucket: b2 }));
-    await env.DB.prepare("UPDATE buckets SET deleted_at = ? WHERE service_uuid = ? AND name = ?").bind(new Date().toISOString(), e.service.uuid, b2).run();
+    await env.DB.prepare("UPDATE buckets SET deleted_at = ? WHERE service_uuid = ? AND name = ?")
+      .bind(new Date().toISOString(), e.service.uuid, b2)
+      .run();
     const out = await client.send(new ListBucketsCommand({}));
     const names = out.Buckets!.map((b) => b.Name);
     expect(names).toContain(b1);
@@ -186,13 +194,30 @@ describe("bucket policy", () => {
 
   it.each([
     ["not JSON", "{nope"],
-    ["a missing Principal", JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::B/*" }] })],
-    ["another bucket's resource", JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::other/*" }] })],
-    ["a non-S3 action", JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: "*", Action: "iam:ListUsers", Resource: "arn:aws:s3:::B/*" }] })],
+    [
+      "a missing Principal",
+      JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::B/*" }] }),
+    ],
+    [
+      "another bucket's resource",
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::other/*" }],
+      }),
+    ],
+    [
+      "a non-S3 action",
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: "*", Action: "iam:ListUsers", Resource: "arn:aws:s3:::B/*" }],
+      }),
+    ],
   ])("refuses a policy with %s (MalformedPolicy)", async (_what, doc) => {
     const b = newBucket();
     await client.send(new CreateBucketCommand({ Bucket: b }));
-    const err = await s3Error(client.send(new PutBucketPolicyCommand({ Bucket: b, Policy: doc.replaceAll("arn:aws:s3:::B/", `arn:aws:s3:::${b}/`) })));
+    const err = await s3Error(
+      client.send(new PutBucketPolicyCommand({ Bucket: b, Policy: doc.replaceAll("arn:aws:s3:::B/", `arn:aws:s3:::${b}/`) })),
+    );
     expect(err.name).toBe("MalformedPolicy");
     expect(err.$metadata.httpStatusCode).toBe(400);
   });
@@ -223,7 +248,9 @@ describe("bucket sub-resources clients probe", () => {
 
   it("answers S3's does-not-exist errors for CORS and lifecycle, and NotImplemented for writes", async () => {
     expect((await s3Error(client.send(new GetBucketCorsCommand({ Bucket: b })))).name).toBe("NoSuchCORSConfiguration");
-    expect((await s3Error(client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: b })))).name).toBe("NoSuchLifecycleConfiguration");
+    expect((await s3Error(client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: b })))).name).toBe(
+      "NoSuchLifecycleConfiguration",
+    );
     const err = await s3Error(client.send(new PutBucketVersioningCommand({ Bucket: b, VersioningConfiguration: { Status: "Enabled" } })));
     expect(err.$metadata.httpStatusCode).toBe(501);
     expect(err.name).toBe("NotImplemented");

@@ -96,7 +96,9 @@ describe("errors", () => {
     const id = res.headers.get("x-amz-request-id")!;
     expect(id).toMatch(/^[0-9A-F]{16}$/);
     const xml = await res.text();
-    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<Error><Code>NoSuchKey<\/Code><Message>The specified key does not exist.<\/Message><Key>missing key<\/Key>/);
+    expect(xml).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<Error><Code>NoSuchKey<\/Code><Message>The specified key does not exist.<\/Message><Key>missing key<\/Key>/,
+    );
     expect(xml).toContain(`<Resource>/${bucket}/missing%20key</Resource>`);
     expect(xml).toContain(`<RequestId>${id}</RequestId>`);
   });
@@ -122,13 +124,17 @@ describe("errors", () => {
   });
 
   it("refuses DeleteObjects without Content-MD5 or a checksum header", async () => {
-    const res = await signedFetch(keys, "POST", `http://api.test/${bucket}?delete=`, { body: "<Delete><Object><Key>a</Key></Object></Delete>" });
+    const res = await signedFetch(keys, "POST", `http://api.test/${bucket}?delete=`, {
+      body: "<Delete><Object><Key>a</Key></Object></Delete>",
+    });
     expect(res.status).toBe(400);
     expect(await res.text()).toContain("<Code>InvalidRequest</Code>");
   });
 
   it("answers a malformed Authorization header with S3's error", async () => {
-    const res = await fetchWorker(`http://api.test/${bucket}`, { headers: { Authorization: "AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/s3/aws4_request" } });
+    const res = await fetchWorker(`http://api.test/${bucket}`, {
+      headers: { Authorization: "AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/s3/aws4_request" },
+    });
     expect(res.status).toBe(400);
     expect(await res.text()).toContain("<Code>AuthorizationHeaderMalformed</Code>");
   });
@@ -151,8 +157,13 @@ describe("api-mode custom domains", () => {
     expect(await bodyText((await own.send(new GetObjectCommand({ Bucket: b, Key: "via-custom" }))).Body)).toBe("custom domain");
 
     const site = `${newBucket()}.example.com`;
-    expect((await e.tenant.api("POST", `/${e.service.uuid}/custom-domains`, { domain_name: site, type: "public", mode: "static-website" })).status).toBe(201);
-    const err = await s3Error(s3Client({ ...e, host: site }, keys, { style: "endpoint-path" }).client.send(new ListObjectsV2Command({ Bucket: b })));
+    expect(
+      (await e.tenant.api("POST", `/${e.service.uuid}/custom-domains`, { domain_name: site, type: "public", mode: "static-website" }))
+        .status,
+    ).toBe(201);
+    const err = await s3Error(
+      s3Client({ ...e, host: site }, keys, { style: "endpoint-path" }).client.send(new ListObjectsV2Command({ Bucket: b })),
+    );
     expect(err.$metadata.httpStatusCode).not.toBe(200);
     // An unknown domain is not S3 either: it reaches the control plane's 404.
     const unknown = await call("GET", `http://nobody-${newBucket()}.example.org/${b}`);

@@ -29,7 +29,10 @@ function toNode(item: Item): FakeNode {
   }
   const name = Object.keys(item).find((k) => k !== ":@")!;
   const childNodes = (item[name] as Item[]).map(toNode);
-  const attributes = Object.entries((item[":@"] as Record<string, unknown> | undefined) ?? {}).map(([n, v]) => ({ name: n, value: String(v) }));
+  const attributes = Object.entries((item[":@"] as Record<string, unknown> | undefined) ?? {}).map(([n, v]) => ({
+    name: n,
+    value: String(v),
+  }));
   return {
     nodeType: 1,
     nodeName: name,

@@ -49,10 +49,19 @@ export class WorkerHandler {
     for (const [k, v] of Object.entries(req.headers)) headers[k] = v;
     this.sent.push({ method: req.method, url, headers });
     const body = req.method === "GET" || req.method === "HEAD" ? undefined : toBody(req.body);
-    const res = await exports.default.fetch(new Request(url, { method: req.method, headers, body: body ?? null, duplex: "half" } as RequestInit));
+    const res = await exports.default.fetch(
+      new Request(url, { method: req.method, headers, body: body ?? null, duplex: "half" } as RequestInit),
+    );
     const out: Record<string, string> = {};
     res.headers.forEach((v, k) => (out[k] = v));
-    return { response: new HttpResponse({ statusCode: res.status, reason: res.statusText, headers: out, body: res.body ?? new ReadableStream({ start: (c) => c.close() }) }) };
+    return {
+      response: new HttpResponse({
+        statusCode: res.status,
+        reason: res.statusText,
+        headers: out,
+        body: res.body ?? new ReadableStream({ start: (c) => c.close() }),
+      }),
+    };
   }
 
   updateHttpClientConfig(): void {}
@@ -176,7 +185,6 @@ export function meterOf(serviceUuid: string) {
 export async function settleMeter(): Promise<void> {
   await usageSettled();
 }
-
 
 /** The S3 error a client call fails with (and a test failure when it succeeds or fails otherwise). */
 export async function s3Error(p: Promise<unknown>): Promise<S3ServiceException> {

@@ -89,8 +89,12 @@ describe("bucket and identity-policy cache", () => {
     const t0 = Date.now();
     await findBucketAndPoliciesCached(env, e.service.uuid, b, u.username, t0);
     // Another isolate detaches the policy and deletes the bucket.
-    await env.DB.prepare("DELETE FROM iam_attachments WHERE service_uuid = ? AND principal_name = ?").bind(e.service.uuid, u.username).run();
-    await env.DB.prepare("UPDATE buckets SET deleted_at = ? WHERE service_uuid = ? AND name = ?").bind(new Date().toISOString(), e.service.uuid, b).run();
+    await env.DB.prepare("DELETE FROM iam_attachments WHERE service_uuid = ? AND principal_name = ?")
+      .bind(e.service.uuid, u.username)
+      .run();
+    await env.DB.prepare("UPDATE buckets SET deleted_at = ? WHERE service_uuid = ? AND name = ?")
+      .bind(new Date().toISOString(), e.service.uuid, b)
+      .run();
     const stale = await findBucketAndPoliciesCached(env, e.service.uuid, b, u.username, t0 + ISOLATE_CACHE_MS - 1);
     expect(stale.row?.name).toBe(b);
     expect(stale.identity.policies.map((p) => p.name)).toEqual(["ECSS3FullAccess"]);
@@ -104,7 +108,9 @@ describe("bucket and identity-policy cache", () => {
     const t0 = Date.now();
     expect((await findBucketAndPoliciesCached(env, e.service.uuid, b, keys.username, t0)).row).toBeNull();
     expect(await findBucketCached(env, e.service.uuid, b, t0)).toBeNull();
-    await env.DB.prepare("INSERT INTO buckets (service_uuid, name, created_at) VALUES (?, ?, ?)").bind(e.service.uuid, b, new Date().toISOString()).run();
+    await env.DB.prepare("INSERT INTO buckets (service_uuid, name, created_at) VALUES (?, ?, ?)")
+      .bind(e.service.uuid, b, new Date().toISOString())
+      .run();
     expect((await findBucketAndPoliciesCached(env, e.service.uuid, b, keys.username, t0 + 1)).row?.name).toBe(b);
     expect((await findBucketCached(env, e.service.uuid, b, t0 + 1))?.name).toBe(b);
   });
@@ -209,8 +215,12 @@ describe("bucket and identity policies in one batch", () => {
 });
 
 describe("digests R2 checks itself (signed payload hash, Content-MD5)", () => {
-  const hex = async (t: string) => [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(t)))].map((b) => b.toString(16).padStart(2, "0")).join("");
-  const md5b64 = async (t: string) => btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest("MD5", new TextEncoder().encode(t)))));
+  const hex = async (t: string) =>
+    [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(t)))]
+      .map((b) => b.toString(16).padStart(2, "0"))
+      .join("");
+  const md5b64 = async (t: string) =>
+    btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest("MD5", new TextEncoder().encode(t)))));
 
   it("a mismatch answers its S3 error and keeps the previous object", async () => {
     const put1 = await signedFetch(keys, "PUT", url("native"), { body: "version one" });
@@ -218,11 +228,19 @@ describe("digests R2 checks itself (signed payload hash, Content-MD5)", () => {
     const badSha = await signedFetch(keys, "PUT", url("native"), { body: "version two", payload: await hex("something else") });
     expect(badSha.status).toBe(400);
     expect(await xmlCode(badSha)).toBe("XAmzContentSHA256Mismatch");
-    const badMd5 = await signedFetch(keys, "PUT", url("native"), { body: "version two", payload: "UNSIGNED-PAYLOAD", headers: { "content-md5": await md5b64("something else") } });
+    const badMd5 = await signedFetch(keys, "PUT", url("native"), {
+      body: "version two",
+      payload: "UNSIGNED-PAYLOAD",
+      headers: { "content-md5": await md5b64("something else") },
+    });
     expect(badMd5.status).toBe(400);
     expect(await xmlCode(badMd5)).toBe("BadDigest");
     expect(await (await signedFetch(keys, "GET", url("native"))).text()).toBe("version one");
-    const good = await signedFetch(keys, "PUT", url("native"), { body: "version two", payload: "UNSIGNED-PAYLOAD", headers: { "content-md5": await md5b64("version two") } });
+    const good = await signedFetch(keys, "PUT", url("native"), {
+      body: "version two",
+      payload: "UNSIGNED-PAYLOAD",
+      headers: { "content-md5": await md5b64("version two") },
+    });
     expect(good.status).toBe(200);
     expect(good.headers.get("etag")).toBe(`"${await md5Hex("version two")}"`);
     expect(await (await signedFetch(keys, "GET", url("native"))).text()).toBe("version two");
@@ -246,14 +264,26 @@ describe("UNSIGNED-PAYLOAD uploads", () => {
 
   it("still verify a Content-MD5 or a checksum header: a mismatch stores nothing", async () => {
     const data = bytes(1000, 3);
-    const md5 = await signedFetch(keys, "PUT", url("bad-md5"), { body: data, payload: "UNSIGNED-PAYLOAD", headers: { "content-md5": "1B2M2Y8AsgTpgAmY7PhCfg==" } });
+    const md5 = await signedFetch(keys, "PUT", url("bad-md5"), {
+      body: data,
+      payload: "UNSIGNED-PAYLOAD",
+      headers: { "content-md5": "1B2M2Y8AsgTpgAmY7PhCfg==" },
+    });
     expect(md5.status).toBe(400);
     expect(await xmlCode(md5)).toBe("BadDigest");
-    const crc = await signedFetch(keys, "PUT", url("bad-crc"), { body: data, payload: "UNSIGNED-PAYLOAD", headers: { "x-amz-checksum-crc32": crc32b64(bytes(1000, 4)) } });
+    const crc = await signedFetch(keys, "PUT", url("bad-crc"), {
+      body: data,
+      payload: "UNSIGNED-PAYLOAD",
+      headers: { "x-amz-checksum-crc32": crc32b64(bytes(1000, 4)) },
+    });
     expect(crc.status).toBe(400);
     expect(await xmlCode(crc)).toBe("BadDigest");
     for (const key of ["bad-md5", "bad-crc"]) expect((await signedFetch(keys, "HEAD", url(key))).status).toBe(404);
-    const good = await signedFetch(keys, "PUT", url("good-crc"), { body: data, payload: "UNSIGNED-PAYLOAD", headers: { "x-amz-checksum-crc32": crc32b64(data) } });
+    const good = await signedFetch(keys, "PUT", url("good-crc"), {
+      body: data,
+      payload: "UNSIGNED-PAYLOAD",
+      headers: { "x-amz-checksum-crc32": crc32b64(data) },
+    });
     expect(good.status).toBe(200);
     expect(good.headers.get("x-amz-checksum-crc32")).toBe(crc32b64(data));
   });

@@ -76,7 +76,9 @@ describe("ListObjectsV2", () => {
   });
 
   it("refuses a bad continuation token and a bad max-keys with InvalidArgument", async () => {
-    expect((await s3Error(client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: "%%%garbage" })))).name).toBe("InvalidArgument");
+    expect((await s3Error(client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: "%%%garbage" })))).name).toBe(
+      "InvalidArgument",
+    );
     expect((await s3Error(client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: -1 })))).name).toBe("InvalidArgument");
   });
 
@@ -114,7 +116,14 @@ describe("ListObjectVersions", () => {
     expect(out.DeleteMarkers).toBeUndefined();
     const page = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 2 }));
     expect(page.IsTruncated).toBe(true);
-    const next = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 10, KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker }));
+    const next = await client.send(
+      new ListObjectVersionsCommand({
+        Bucket: bucket,
+        MaxKeys: 10,
+        KeyMarker: page.NextKeyMarker,
+        VersionIdMarker: page.NextVersionIdMarker,
+      }),
+    );
     expect(next.Versions!.map((v) => v.Key)).toEqual([...KEYS].sort().slice(2));
   });
 });

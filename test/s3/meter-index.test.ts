@@ -7,7 +7,13 @@ import { bytes, meterOf, newBucket, s3Client, s3Service, s3User, settleMeter } f
 import { signedFetch } from "./sign";
 
 const svc = () => `meter-index-${crypto.randomUUID()}`;
-const ev = (bucket: string, at: number, change: Pick<UsageEvent, "wrote" | "removed">): UsageEvent => ({ bucket, accessKeyId: null, at, op: change.wrote ? "put" : "delete", ...change });
+const ev = (bucket: string, at: number, change: Pick<UsageEvent, "wrote" | "removed">): UsageEvent => ({
+  bucket,
+  accessKeyId: null,
+  at,
+  op: change.wrote ? "put" : "delete",
+  ...change,
+});
 
 async function totalsOf(uuid: string, bucket: string) {
   return (await meterOf(uuid).totals()).find((t) => t.bucket === bucket) ?? { bucket, objects: 0, bytes: 0 };

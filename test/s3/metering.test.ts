@@ -53,7 +53,19 @@ describe("usage metering", () => {
     const p1 = await send(client.send(new UploadPartCommand({ Bucket: b, Key: "m", UploadId: id, PartNumber: 1, Body: bytes(5 * MiB) })));
     const p2 = await send(client.send(new UploadPartCommand({ Bucket: b, Key: "m", UploadId: id, PartNumber: 2, Body: bytes(100) })));
     await send(
-      client.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: "m", UploadId: id, MultipartUpload: { Parts: [{ ETag: p1.ETag, PartNumber: 1 }, { ETag: p2.ETag, PartNumber: 2 }] } })),
+      client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: b,
+          Key: "m",
+          UploadId: id,
+          MultipartUpload: {
+            Parts: [
+              { ETag: p1.ETag, PartNumber: 1 },
+              { ETag: p2.ETag, PartNumber: 2 },
+            ],
+          },
+        }),
+      ),
     );
     const got = await send(client.send(new GetObjectCommand({ Bucket: b, Key: "b" })));
     await got.Body!.transformToByteArray();
@@ -91,7 +103,9 @@ describe("usage metering", () => {
     const keys = await s3User(e);
     const { client } = s3Client(e, keys);
     const b = newBucket();
-    const before = await env.DB.prepare("SELECT last_used_at FROM iam_access_keys WHERE access_key_id = ?").bind(keys.accessKeyId).first<{ last_used_at: string }>();
+    const before = await env.DB.prepare("SELECT last_used_at FROM iam_access_keys WHERE access_key_id = ?")
+      .bind(keys.accessKeyId)
+      .first<{ last_used_at: string }>();
     expect(before?.last_used_at).toBe("0001-01-01T00:00:00Z");
     await client.send(new CreateBucketCommand({ Bucket: b }));
     await client.send(new PutObjectCommand({ Bucket: b, Key: "k", Body: "12345" }));
@@ -101,11 +115,23 @@ describe("usage metering", () => {
     expect(await runDurableObjectAlarm(meterOf(e.service.uuid))).toBe(true);
     const hourly = await getHourlyUsage(env, e.service.uuid, { bucket: b });
     expect(hourly).toHaveLength(1);
-    expect(hourly[0]).toMatchObject({ bucket: b, accessKeyId: keys.accessKeyId, opsPut: 1, opsOther: 1, bytesReceived: 5, objectsCreated: 1, bytesCreated: 5 });
+    expect(hourly[0]).toMatchObject({
+      bucket: b,
+      accessKeyId: keys.accessKeyId,
+      opsPut: 1,
+      opsOther: 1,
+      bytesReceived: 5,
+      objectsCreated: 1,
+      bytesCreated: 5,
+    });
     expect(hourly[0]!.hour).toMatch(/^\d{4}-\d\d-\d\dT\d\d:00:00Z$/);
-    const totals = await env.DB.prepare("SELECT objects, bytes FROM s3_bucket_usage WHERE service_uuid = ? AND bucket = ?").bind(e.service.uuid, b).first();
+    const totals = await env.DB.prepare("SELECT objects, bytes FROM s3_bucket_usage WHERE service_uuid = ? AND bucket = ?")
+      .bind(e.service.uuid, b)
+      .first();
     expect(totals).toEqual({ objects: 1, bytes: 5 });
-    const after = await env.DB.prepare("SELECT last_used_at FROM iam_access_keys WHERE access_key_id = ?").bind(keys.accessKeyId).first<{ last_used_at: string }>();
+    const after = await env.DB.prepare("SELECT last_used_at FROM iam_access_keys WHERE access_key_id = ?")
+      .bind(keys.accessKeyId)
+      .first<{ last_used_at: string }>();
     expect(after!.last_used_at > "2000").toBe(true);
 
     // A second flush with new traffic rewrites the hour with absolute values (never double counts).
@@ -126,7 +152,10 @@ describe("usage metering", () => {
     await client.send(
       new PutBucketPolicyCommand({
         Bucket: b,
-        Policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${b}/*` }] }),
+        Policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${b}/*` }],
+        }),
       }),
     );
     const res = await exports.default.fetch(new Request(`http://${e.host}/${b}/pub`));

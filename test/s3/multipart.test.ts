@@ -68,7 +68,12 @@ describe("multipart upload", () => {
     ]);
     expect(listed.Initiator?.ID).toBeTruthy();
     const done = await client.send(
-      new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }),
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: id,
+        MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+      }),
     );
     expect(done.ETag).toBe(await multipartEtag(parts));
     expect(done.Key).toBe(key);
@@ -78,7 +83,9 @@ describe("multipart upload", () => {
     expect(head.ContentType).toBe("application/x-assembled");
     expect(head.Metadata).toEqual({ origin: "test" });
     const tail = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${10 * MiB - 2}-${10 * MiB + 1}` }));
-    expect(new Uint8Array(await tail.Body!.transformToByteArray())).toEqual(new Uint8Array([...parts[1]!.slice(-2), ...parts[2]!.slice(0, 2)]));
+    expect(new Uint8Array(await tail.Body!.transformToByteArray())).toEqual(
+      new Uint8Array([...parts[1]!.slice(-2), ...parts[2]!.slice(0, 2)]),
+    );
     // The upload is gone once completed.
     expect((await s3Error(client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: id })))).name).toBe("NoSuchUpload");
   });
@@ -90,26 +97,56 @@ describe("multipart upload", () => {
     const p2 = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: id, PartNumber: 2, Body: bytes(1024, 2) }));
     const complete = (Parts: { ETag?: string; PartNumber: number }[]) =>
       s3Error(client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id, MultipartUpload: { Parts } })));
-    expect((await complete([{ ETag: p2.ETag, PartNumber: 2 }, { ETag: p1.ETag, PartNumber: 1 }])).name).toBe("InvalidPartOrder");
-    expect((await complete([{ ETag: p1.ETag, PartNumber: 1 }, { ETag: p2.ETag, PartNumber: 3 }])).name).toBe("InvalidPart");
+    expect(
+      (
+        await complete([
+          { ETag: p2.ETag, PartNumber: 2 },
+          { ETag: p1.ETag, PartNumber: 1 },
+        ])
+      ).name,
+    ).toBe("InvalidPartOrder");
+    expect(
+      (
+        await complete([
+          { ETag: p1.ETag, PartNumber: 1 },
+          { ETag: p2.ETag, PartNumber: 3 },
+        ])
+      ).name,
+    ).toBe("InvalidPart");
     expect((await complete([{ ETag: '"00000000000000000000000000000000"', PartNumber: 1 }])).name).toBe("InvalidPart");
-    const small = await complete([{ ETag: p1.ETag, PartNumber: 1 }, { ETag: p2.ETag, PartNumber: 2 }]);
+    const small = await complete([
+      { ETag: p1.ETag, PartNumber: 1 },
+      { ETag: p2.ETag, PartNumber: 2 },
+    ]);
     expect(small.name).toBe("EntityTooSmall");
     expect(small.$metadata.httpStatusCode).toBe(400);
     // A single small part is a valid (last) part.
-    const ok = await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id, MultipartUpload: { Parts: [{ ETag: p1.ETag, PartNumber: 1 }] } }));
+    const ok = await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: id,
+        MultipartUpload: { Parts: [{ ETag: p1.ETag, PartNumber: 1 }] },
+      }),
+    );
     expect(ok.ETag).toBe(await multipartEtag([bytes(1024, 1)]));
   });
 
   it("refuses a bad part number and an unknown upload id", async () => {
     const id = await start("pn");
-    const err = await s3Error(client.send(new UploadPartCommand({ Bucket: bucket, Key: "pn", UploadId: id, PartNumber: 10001, Body: "x" })));
+    const err = await s3Error(
+      client.send(new UploadPartCommand({ Bucket: bucket, Key: "pn", UploadId: id, PartNumber: 10001, Body: "x" })),
+    );
     expect(err.name).toBe("InvalidArgument");
-    const missing = await s3Error(client.send(new UploadPartCommand({ Bucket: bucket, Key: "pn", UploadId: "nope", PartNumber: 1, Body: "x" })));
+    const missing = await s3Error(
+      client.send(new UploadPartCommand({ Bucket: bucket, Key: "pn", UploadId: "nope", PartNumber: 1, Body: "x" })),
+    );
     expect(missing.name).toBe("NoSuchUpload");
     expect(missing.$metadata.httpStatusCode).toBe(404);
     // An upload id is bound to its key.
-    const other = await s3Error(client.send(new UploadPartCommand({ Bucket: bucket, Key: "other-key", UploadId: id, PartNumber: 1, Body: "x" })));
+    const other = await s3Error(
+      client.send(new UploadPartCommand({ Bucket: bucket, Key: "other-key", UploadId: id, PartNumber: 1, Body: "x" })),
+    );
     expect(other.name).toBe("NoSuchUpload");
   });
 
@@ -119,20 +156,45 @@ describe("multipart upload", () => {
     const out = await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: "aborted", UploadId: id }));
     expect(out.$metadata.httpStatusCode).toBe(204);
     expect((await s3Error(client.send(new ListPartsCommand({ Bucket: bucket, Key: "aborted", UploadId: id })))).name).toBe("NoSuchUpload");
-    expect((await s3Error(client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: "aborted", UploadId: id })))).name).toBe("NoSuchUpload");
+    expect((await s3Error(client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: "aborted", UploadId: id })))).name).toBe(
+      "NoSuchUpload",
+    );
   });
 
   it("echoes and keeps part checksums of an upload with a checksum algorithm", async () => {
     const id = await start("cs-mp", { ChecksumAlgorithm: "CRC32" });
-    const part = await client.send(new UploadPartCommand({ Bucket: bucket, Key: "cs-mp", UploadId: id, PartNumber: 1, Body: "Hello world\n123\n", ChecksumAlgorithm: "CRC32" }));
+    const part = await client.send(
+      new UploadPartCommand({
+        Bucket: bucket,
+        Key: "cs-mp",
+        UploadId: id,
+        PartNumber: 1,
+        Body: "Hello world\n123\n",
+        ChecksumAlgorithm: "CRC32",
+      }),
+    );
     expect(part.ChecksumCRC32).toBe("uWvPlg==");
     const listed = await client.send(new ListPartsCommand({ Bucket: bucket, Key: "cs-mp", UploadId: id }));
     expect(listed.Parts![0]!.ChecksumCRC32).toBe("uWvPlg==");
     const bad = await s3Error(
-      client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: "cs-mp", UploadId: id, MultipartUpload: { Parts: [{ ETag: part.ETag, PartNumber: 1, ChecksumCRC32: "AAAAAA==" }] } })),
+      client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: "cs-mp",
+          UploadId: id,
+          MultipartUpload: { Parts: [{ ETag: part.ETag, PartNumber: 1, ChecksumCRC32: "AAAAAA==" }] },
+        }),
+      ),
     );
     expect(bad.name).toBe("InvalidPart");
-    await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: "cs-mp", UploadId: id, MultipartUpload: { Parts: [{ ETag: part.ETag, PartNumber: 1, ChecksumCRC32: "uWvPlg==" }] } }));
+    await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: "cs-mp",
+        UploadId: id,
+        MultipartUpload: { Parts: [{ ETag: part.ETag, PartNumber: 1, ChecksumCRC32: "uWvPlg==" }] },
+      }),
+    );
   });
 
   it("copies ranges of an object into parts (UploadPartCopy)", async () => {
@@ -140,14 +202,37 @@ describe("multipart upload", () => {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: "copy-src.bin", Body: source }));
     const id = await start("copy-dst.bin");
     const first = await client.send(
-      new UploadPartCopyCommand({ Bucket: bucket, Key: "copy-dst.bin", UploadId: id, PartNumber: 1, CopySource: `${bucket}/copy-src.bin`, CopySourceRange: `bytes=0-${5 * MiB - 1}` }),
+      new UploadPartCopyCommand({
+        Bucket: bucket,
+        Key: "copy-dst.bin",
+        UploadId: id,
+        PartNumber: 1,
+        CopySource: `${bucket}/copy-src.bin`,
+        CopySourceRange: `bytes=0-${5 * MiB - 1}`,
+      }),
     );
     expect(first.CopyPartResult?.ETag).toBe(`"${await md5Hex(source.slice(0, 5 * MiB))}"`);
     const second = await client.send(
-      new UploadPartCopyCommand({ Bucket: bucket, Key: "copy-dst.bin", UploadId: id, PartNumber: 2, CopySource: `${bucket}/copy-src.bin`, CopySourceRange: `bytes=${5 * MiB}-${6 * MiB - 1}` }),
+      new UploadPartCopyCommand({
+        Bucket: bucket,
+        Key: "copy-dst.bin",
+        UploadId: id,
+        PartNumber: 2,
+        CopySource: `${bucket}/copy-src.bin`,
+        CopySourceRange: `bytes=${5 * MiB}-${6 * MiB - 1}`,
+      }),
     );
     const bad = await s3Error(
-      client.send(new UploadPartCopyCommand({ Bucket: bucket, Key: "copy-dst.bin", UploadId: id, PartNumber: 3, CopySource: `${bucket}/copy-src.bin`, CopySourceRange: `bytes=0-${7 * MiB}` })),
+      client.send(
+        new UploadPartCopyCommand({
+          Bucket: bucket,
+          Key: "copy-dst.bin",
+          UploadId: id,
+          PartNumber: 3,
+          CopySource: `${bucket}/copy-src.bin`,
+          CopySourceRange: `bytes=0-${7 * MiB}`,
+        }),
+      ),
     );
     expect(bad.name).toBe("InvalidRange");
     await client.send(
@@ -155,7 +240,12 @@ describe("multipart upload", () => {
         Bucket: bucket,
         Key: "copy-dst.bin",
         UploadId: id,
-        MultipartUpload: { Parts: [{ ETag: first.CopyPartResult!.ETag, PartNumber: 1 }, { ETag: second.CopyPartResult!.ETag, PartNumber: 2 }] },
+        MultipartUpload: {
+          Parts: [
+            { ETag: first.CopyPartResult!.ETag, PartNumber: 1 },
+            { ETag: second.CopyPartResult!.ETag, PartNumber: 2 },
+          ],
+        },
       }),
     );
     const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: "copy-dst.bin" }));
@@ -183,7 +273,9 @@ describe("ListMultipartUploads", () => {
     expect(prefixed.Uploads!.map((u) => u.Key)).toEqual(["logs/a", "logs/b"]);
     const page = await client.send(new ListMultipartUploadsCommand({ Bucket: b, MaxUploads: 2 }));
     expect(page.IsTruncated).toBe(true);
-    const rest = await client.send(new ListMultipartUploadsCommand({ Bucket: b, KeyMarker: page.NextKeyMarker, UploadIdMarker: page.NextUploadIdMarker }));
+    const rest = await client.send(
+      new ListMultipartUploadsCommand({ Bucket: b, KeyMarker: page.NextKeyMarker, UploadIdMarker: page.NextUploadIdMarker }),
+    );
     expect(rest.Uploads!.map((u) => u.Key)).toEqual(["photos/x/1", "readme"]);
     // Deleting the (object-less) bucket aborts what is in progress (its purge, run here rather
     // than after the queue's delay, frees the name).

@@ -82,7 +82,9 @@ describe("PutObject / GetObject / HeadObject", () => {
   });
 
   it("refuses user metadata over 2 KB with MetadataTooLarge", async () => {
-    const err = await s3Error(client.send(new PutObjectCommand({ Bucket: bucket, Key: "big-meta", Body: "x", Metadata: { a: "v".repeat(2100) } })));
+    const err = await s3Error(
+      client.send(new PutObjectCommand({ Bucket: bucket, Key: "big-meta", Body: "x", Metadata: { a: "v".repeat(2100) } })),
+    );
     expect(err.name).toBe("MetadataTooLarge");
     expect(err.$metadata.httpStatusCode).toBe(400);
   });
@@ -103,7 +105,9 @@ describe("PutObject / GetObject / HeadObject", () => {
 
   it("verifies x-amz-checksum-* (BadDigest) without overwriting the existing object", async () => {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: "cs-keep", Body: "original" }));
-    const err = await s3Error(client.send(new PutObjectCommand({ Bucket: bucket, Key: "cs-keep", Body: "replacement", ChecksumCRC32: "AAAAAA==" })));
+    const err = await s3Error(
+      client.send(new PutObjectCommand({ Bucket: bucket, Key: "cs-keep", Body: "replacement", ChecksumCRC32: "AAAAAA==" })),
+    );
     expect(err.name).toBe("BadDigest");
     const get = await client.send(new GetObjectCommand({ Bucket: bucket, Key: "cs-keep" }));
     expect(await bodyText(get.Body)).toBe("original");
@@ -117,7 +121,12 @@ describe("PutObject / GetObject / HeadObject", () => {
   ] as const)("stores a %s checksum and returns it with checksum mode", async (alg, field) => {
     const key = `cs-${alg}`;
     const put = await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "Hello world\n123\n", ChecksumAlgorithm: alg }));
-    const expected = { CRC32: "uWvPlg==", CRC32C: "Cy8XOQ==", SHA1: "LupGMeUw441P/33BhJlOZVSBpVg=", SHA256: "uzbBRoYAgN7yiuoYiZFk6kfOPcFad8E8uxFLXfuKVsA=" }[alg];
+    const expected = {
+      CRC32: "uWvPlg==",
+      CRC32C: "Cy8XOQ==",
+      SHA1: "LupGMeUw441P/33BhJlOZVSBpVg=",
+      SHA256: "uzbBRoYAgN7yiuoYiZFk6kfOPcFad8E8uxFLXfuKVsA=",
+    }[alg];
     expect(put[field]).toBe(expected);
     const get = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: "ENABLED" }));
     expect(get[field]).toBe(expected);
@@ -167,14 +176,18 @@ describe("ranges and conditions", () => {
   it("answers 304 to If-None-Match and If-Modified-Since", async () => {
     const e1 = await s3Error(client.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfNoneMatch: etag })));
     expect(e1.$metadata.httpStatusCode).toBe(304);
-    const e2 = await s3Error(client.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfModifiedSince: new Date(Date.now() + 60_000) })));
+    const e2 = await s3Error(
+      client.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfModifiedSince: new Date(Date.now() + 60_000) })),
+    );
     expect(e2.$metadata.httpStatusCode).toBe(304);
     const ok = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfModifiedSince: new Date(Date.now() - 3_600_000) }));
     expect(await bodyText(ok.Body)).toBe(text);
   });
 
   it("answers 412 to If-Unmodified-Since before the upload", async () => {
-    const err = await s3Error(client.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfUnmodifiedSince: new Date(Date.now() - 3_600_000) })));
+    const err = await s3Error(
+      client.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfUnmodifiedSince: new Date(Date.now() - 3_600_000) })),
+    );
     expect(err.$metadata.httpStatusCode).toBe(412);
     const head = await s3Error(client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, IfMatch: '"other"' })));
     expect(head.$metadata.httpStatusCode).toBe(412);
@@ -223,7 +236,9 @@ describe("DeleteObject", () => {
 
 describe("CopyObject", () => {
   it("copies bytes and metadata (COPY) from a URL-encoded source", async () => {
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: "src/a b+c.txt", Body: "copy me", ContentType: "text/plain", Metadata: { m: "1" } }));
+    await client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: "src/a b+c.txt", Body: "copy me", ContentType: "text/plain", Metadata: { m: "1" } }),
+    );
     const out = await client.send(
       new CopyObjectCommand({ Bucket: bucket, Key: "dst/copied.txt", CopySource: `${bucket}/${encodeURIComponent("src/a b+c.txt")}` }),
     );
@@ -237,7 +252,14 @@ describe("CopyObject", () => {
   it("replaces metadata with REPLACE, also onto the object itself", async () => {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: "self.txt", Body: "same bytes", Metadata: { old: "yes" } }));
     await client.send(
-      new CopyObjectCommand({ Bucket: bucket, Key: "self.txt", CopySource: `/${bucket}/self.txt`, MetadataDirective: "REPLACE", Metadata: { fresh: "1" }, ContentType: "text/x-new" }),
+      new CopyObjectCommand({
+        Bucket: bucket,
+        Key: "self.txt",
+        CopySource: `/${bucket}/self.txt`,
+        MetadataDirective: "REPLACE",
+        Metadata: { fresh: "1" },
+        ContentType: "text/x-new",
+      }),
     );
     const get = await client.send(new GetObjectCommand({ Bucket: bucket, Key: "self.txt" }));
     expect(await bodyText(get.Body)).toBe("same bytes");
@@ -252,19 +274,41 @@ describe("CopyObject", () => {
 
   it("evaluates x-amz-copy-source-if-* conditions", async () => {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: "cond-src", Body: "c" }));
-    const err = await s3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: "cond-dst", CopySource: `${bucket}/cond-src`, CopySourceIfMatch: '"nope"' })));
+    const err = await s3Error(
+      client.send(
+        new CopyObjectCommand({ Bucket: bucket, Key: "cond-dst", CopySource: `${bucket}/cond-src`, CopySourceIfMatch: '"nope"' }),
+      ),
+    );
     expect(err.$metadata.httpStatusCode).toBe(412);
     const err2 = await s3Error(
-      client.send(new CopyObjectCommand({ Bucket: bucket, Key: "cond-dst", CopySource: `${bucket}/cond-src`, CopySourceIfNoneMatch: `"${await md5Hex("c")}"` })),
+      client.send(
+        new CopyObjectCommand({
+          Bucket: bucket,
+          Key: "cond-dst",
+          CopySource: `${bucket}/cond-src`,
+          CopySourceIfNoneMatch: `"${await md5Hex("c")}"`,
+        }),
+      ),
     );
     expect(err2.$metadata.httpStatusCode).toBe(412);
-    const ok = await client.send(new CopyObjectCommand({ Bucket: bucket, Key: "cond-dst", CopySource: `${bucket}/cond-src`, CopySourceIfMatch: `"${await md5Hex("c")}"` }));
+    const ok = await client.send(
+      new CopyObjectCommand({
+        Bucket: bucket,
+        Key: "cond-dst",
+        CopySource: `${bucket}/cond-src`,
+        CopySourceIfMatch: `"${await md5Hex("c")}"`,
+      }),
+    );
     expect(ok.CopyObjectResult?.ETag).toBeDefined();
   });
 
   it("answers NoSuchKey and NoSuchBucket for a missing source", async () => {
-    expect((await s3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: "x", CopySource: `${bucket}/absent` })))).name).toBe("NoSuchKey");
-    expect((await s3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: "x", CopySource: `no-such-bucket-zz/absent` })))).name).toBe("NoSuchBucket");
+    expect((await s3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: "x", CopySource: `${bucket}/absent` })))).name).toBe(
+      "NoSuchKey",
+    );
+    expect(
+      (await s3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: "x", CopySource: `no-such-bucket-zz/absent` })))).name,
+    ).toBe("NoSuchBucket");
   });
 });
 

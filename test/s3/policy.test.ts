@@ -52,7 +52,12 @@ describe("identity policies decide every request", () => {
       Version: "2012-10-17",
       Statement: [
         { Effect: "Allow", Action: "s3:GetObject", Resource: `arn:aws:s3:::${bucket}/public/*` },
-        { Effect: "Allow", Action: "s3:ListBucket", Resource: `arn:aws:s3:::${bucket}`, Condition: { StringLike: { "s3:prefix": "public/*" } } },
+        {
+          Effect: "Allow",
+          Action: "s3:ListBucket",
+          Resource: `arn:aws:s3:::${bucket}`,
+          Condition: { StringLike: { "s3:prefix": "public/*" } },
+        },
       ],
     });
     const { client } = s3Client(e, await s3User(e, { policies: [name] }));
@@ -66,12 +71,19 @@ describe("identity policies decide every request", () => {
 
   it("an explicit deny wins over full access, per key in DeleteObjects", async () => {
     const keys = await s3User(e, {
-      inline: { nodelete: { Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "s3:DeleteObject", Resource: `arn:aws:s3:::${bucket}/private/*` }] } },
+      inline: {
+        nodelete: {
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Deny", Action: "s3:DeleteObject", Resource: `arn:aws:s3:::${bucket}/private/*` }],
+        },
+      },
     });
     const { client } = s3Client(e, keys);
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: "public/tmp.txt", Body: "t" }));
     await denied(client.send(new DeleteObjectCommand({ Bucket: bucket, Key: "private/b.txt" })));
-    const out = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: "public/tmp.txt" }, { Key: "private/b.txt" }] } }));
+    const out = await client.send(
+      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: "public/tmp.txt" }, { Key: "private/b.txt" }] } }),
+    );
     expect(out.Deleted!.map((d) => d.Key)).toEqual(["public/tmp.txt"]);
     expect(out.Errors).toEqual([expect.objectContaining({ Key: "private/b.txt", Code: "AccessDenied" })]);
     await admin.send(new GetObjectCommand({ Bucket: bucket, Key: "private/b.txt" }));
@@ -97,7 +109,7 @@ describe("identity policies decide every request", () => {
 });
 
 describe("bucket policies", () => {
-  it("admit anonymous reads where Principal is \"*\", on the endpoint host path-style and virtual-hosted", async () => {
+  it('admit anonymous reads where Principal is "*", on the endpoint host path-style and virtual-hosted', async () => {
     const b = newBucket();
     await admin.send(new CreateBucketCommand({ Bucket: b }));
     await admin.send(new PutObjectCommand({ Bucket: b, Key: "site/index.html", Body: "<h1>hi</h1>", ContentType: "text/html" }));
@@ -142,7 +154,10 @@ describe("bucket policies", () => {
     await admin.send(
       new PutBucketPolicyCommand({
         Bucket: b,
-        Policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: userArn }, Action: "s3:PutObject", Resource: `arn:aws:s3:::${b}/*` }] }),
+        Policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { AWS: userArn }, Action: "s3:PutObject", Resource: `arn:aws:s3:::${b}/*` }],
+        }),
       }),
     );
     const { client } = s3Client(e, keys);
@@ -160,9 +175,15 @@ describe("tenant isolation", () => {
     await otherClient.send(new PutObjectCommand({ Bucket: bucket, Key: "public/a.txt", Body: "other tenant's bytes" }));
     // Same bucket and key names, each key sees its own service's data.
     expect(await bodyText((await admin.send(new GetObjectCommand({ Bucket: bucket, Key: "public/a.txt" }))).Body)).toBe("public/a.txt");
-    expect(await bodyText((await otherClient.send(new GetObjectCommand({ Bucket: bucket, Key: "public/a.txt" }))).Body)).toBe("other tenant's bytes");
+    expect(await bodyText((await otherClient.send(new GetObjectCommand({ Bucket: bucket, Key: "public/a.txt" }))).Body)).toBe(
+      "other tenant's bytes",
+    );
     // On the other service's endpoint host, this service's key does not exist.
-    const { client: wrongHost } = s3Client(other, { accessKeyId: (await s3User(e)).accessKeyId, secretAccessKey: "irrelevant-secret" }, { style: "endpoint-path" });
+    const { client: wrongHost } = s3Client(
+      other,
+      { accessKeyId: (await s3User(e)).accessKeyId, secretAccessKey: "irrelevant-secret" },
+      { style: "endpoint-path" },
+    );
     const err = await s3Error(wrongHost.send(new GetObjectCommand({ Bucket: bucket, Key: "public/a.txt" })));
     expect(err.name).toBe("InvalidAccessKeyId");
     const names = (await otherClient.send(new ListBucketsCommand({}))).Buckets!.map((b) => b.Name);

@@ -7,7 +7,8 @@ import type { Keys } from "./helpers";
 const enc = new TextEncoder();
 
 export const hex = (b: ArrayBuffer | Uint8Array) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, "0")).join("");
-export const sha256Hex = async (data: Uint8Array | string) => hex(await crypto.subtle.digest("SHA-256", typeof data === "string" ? enc.encode(data) : data));
+export const sha256Hex = async (data: Uint8Array | string) =>
+  hex(await crypto.subtle.digest("SHA-256", typeof data === "string" ? enc.encode(data) : data));
 
 async function hmac(key: Uint8Array | string, data: string, hash: "SHA-256" | "SHA-1" = "SHA-256"): Promise<Uint8Array> {
   const k = await crypto.subtle.importKey("raw", typeof key === "string" ? enc.encode(key) : key, { name: "HMAC", hash }, false, ["sign"]);
@@ -31,7 +32,12 @@ export async function signedRequest(keys: Keys, method: string, url: string, o: 
   let payload = o.payload;
   if (payload === undefined) {
     const b = o.body;
-    payload = b === undefined || b === null ? await sha256Hex("") : typeof b === "string" || b instanceof Uint8Array ? await sha256Hex(b) : "UNSIGNED-PAYLOAD";
+    payload =
+      b === undefined || b === null
+        ? await sha256Hex("")
+        : typeof b === "string" || b instanceof Uint8Array
+          ? await sha256Hex(b)
+          : "UNSIGNED-PAYLOAD";
   }
   headers.set("x-amz-content-sha256", payload);
   const signer = new AwsV4Signer({
@@ -54,7 +60,12 @@ export async function signedFetch(keys: Keys, method: string, url: string, o: Si
 }
 
 /** A SigV4 presigned URL (query authentication). */
-export async function presign(keys: Keys, method: string, url: string, o: { expires?: number; datetime?: string; headers?: Record<string, string> } = {}): Promise<string> {
+export async function presign(
+  keys: Keys,
+  method: string,
+  url: string,
+  o: { expires?: number; datetime?: string; headers?: Record<string, string> } = {},
+): Promise<string> {
   const u = new URL(url);
   u.searchParams.set("X-Amz-Expires", String(o.expires ?? 300));
   const signer = new AwsV4Signer({
@@ -102,7 +113,13 @@ export async function sigv2Request(
 }
 
 /** A SigV2 presigned URL (AWSAccessKeyId, Expires, Signature), as boto3 and the AWS CLI v1 make by default. */
-export async function sigv2Presign(keys: Keys, method: string, url: string, expiresAt: number, headers: Record<string, string> = {}): Promise<string> {
+export async function sigv2Presign(
+  keys: Keys,
+  method: string,
+  url: string,
+  expiresAt: number,
+  headers: Record<string, string> = {},
+): Promise<string> {
   const u = new URL(url);
   const sts = sigv2StringToSign(method, u.pathname, String(expiresAt), headers);
   const sig = b64(await hmac(keys.secretAccessKey, sts, "SHA-1"));

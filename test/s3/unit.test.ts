@@ -53,9 +53,13 @@ describe("evaluateConditions", () => {
 
 describe("bucket names", () => {
   it.each(["abc", "my.bucket-1", "a".repeat(63), "0ab"])("accepts %s", (n) => expect(bucketNameProblem(n)).toBeNull());
-  it.each(["ab", "a".repeat(64), "ABC", "a_b", ".ab", "ab-", "a..b", "10.0.0.1", "sthree-x", "x--x-s3"])("refuses %s", (n) => expect(bucketNameProblem(n)).not.toBeNull());
+  it.each(["ab", "a".repeat(64), "ABC", "a_b", ".ab", "ab-", "a..b", "10.0.0.1", "sthree-x", "x--x-s3"])("refuses %s", (n) =>
+    expect(bucketNameProblem(n)).not.toBeNull(),
+  );
   it("leaves the R2 key budget to the object key", () => {
-    expect(maxObjectKeyBytes("12345678-1234-1234-1234-123456789012", "abc")).toBe(1024 - "s/12345678-1234-1234-1234-123456789012/abc/".length);
+    expect(maxObjectKeyBytes("12345678-1234-1234-1234-123456789012", "abc")).toBe(
+      1024 - "s/12345678-1234-1234-1234-123456789012/abc/".length,
+    );
   });
 });
 
@@ -149,11 +153,18 @@ describe("XML", () => {
 
   it("renders repeated elements and drops absent ones", () => {
     const xml = renderXml("R", { A: "1", B: undefined, C: [{ K: "x" }, { K: "y" }], D: true });
-    expect(xml).toBe('<?xml version="1.0" encoding="UTF-8"?>\n<R xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><A>1</A><C><K>x</K></C><C><K>y</K></C><D>true</D></R>');
+    expect(xml).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<R xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><A>1</A><C><K>x</K></C><C><K>y</K></C><D>true</D></R>',
+    );
   });
 
   it("parses with or without declaration and namespace, and refuses DTDs and stray roots", () => {
-    expect(parseXml('<?xml version="1.0"?><Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Object><Key> k </Key></Object></Delete>', "Delete")).toMatchObject({
+    expect(
+      parseXml(
+        '<?xml version="1.0"?><Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Object><Key> k </Key></Object></Delete>',
+        "Delete",
+      ),
+    ).toMatchObject({
       Object: [{ Key: " k " }],
     });
     expect(() => parseXml("<!DOCTYPE x [<!ENTITY a 'b'>]><Delete/>", "Delete")).toThrow(S3Error);

@@ -1,6 +1,15 @@
 // The request shapes of s3-client-wire-notes.md §8 that the JS SDK does not produce itself, sent
 // hand-signed: query forms, path forms, and the XML bodies of s3cmd, rclone and minio-go.
-import { CreateBucketCommand, CreateMultipartUploadCommand, GetBucketAclCommand, ListBucketsCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetBucketAclCommand,
+  ListBucketsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bytes, md5Hex, newBucket, s3Client, s3Service, s3User, type Keys, type S3Env } from "./helpers";
 import { signedFetch } from "./sign";
@@ -23,13 +32,15 @@ beforeAll(async () => {
   await client.send(new PutObjectCommand({ Bucket: bucket, Key: "b.txt", Body: "2" }));
 });
 
-const md5b64 = async (s: string) => btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest("MD5", new TextEncoder().encode(s)))));
+const md5b64 = async (s: string) =>
+  btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest("MD5", new TextEncoder().encode(s)))));
 
 async function uploadTwoParts(key: string): Promise<{ id: string; etags: string[]; parts: Uint8Array[] }> {
   const id = (await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }))).UploadId!;
   const parts = [bytes(5 * MiB, 31), bytes(1000, 32)];
   const etags: string[] = [];
-  for (const [i, p] of parts.entries()) etags.push((await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: id, PartNumber: i + 1, Body: p }))).ETag!);
+  for (const [i, p] of parts.entries())
+    etags.push((await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: id, PartNumber: i + 1, Body: p }))).ETag!);
   return { id, etags, parts };
 }
 
@@ -64,7 +75,10 @@ describe("query and path forms", () => {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: "d1", Body: "x" }));
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: "d2", Body: "x" }));
     const s3cmdBody = `<?xml version="1.0" encoding="UTF-8"?><Delete><Object><Key>d1</Key></Object></Delete>`;
-    const r1 = await signedFetch(keys, "POST", url("/?delete"), { body: s3cmdBody, headers: { "content-md5": await md5b64(s3cmdBody), "content-type": "application/xml" } });
+    const r1 = await signedFetch(keys, "POST", url("/?delete"), {
+      body: s3cmdBody,
+      headers: { "content-md5": await md5b64(s3cmdBody), "content-type": "application/xml" },
+    });
     expect(r1.status).toBe(200);
     expect(await r1.text()).toContain("<Deleted><Key>d1</Key></Deleted>");
     const minioBody = `<Delete><Quiet>false</Quiet><Object><Key>d2</Key></Object></Delete>`;
@@ -84,7 +98,11 @@ describe("query and path forms", () => {
 
   it("answers ?location, ?acl, ?policy, ?cors, ?lifecycle, ?requestPayment as s3cmd info expects", async () => {
     const codes = Object.fromEntries(
-      await Promise.all(["location", "acl", "policy", "cors", "lifecycle", "requestPayment"].map(async (q) => [q, (await signedFetch(keys, "GET", url(`/?${q}`))).status] as const)),
+      await Promise.all(
+        ["location", "acl", "policy", "cors", "lifecycle", "requestPayment"].map(
+          async (q) => [q, (await signedFetch(keys, "GET", url(`/?${q}`))).status] as const,
+        ),
+      ),
     );
     expect(codes).toEqual({ location: 200, acl: 200, policy: 404, cors: 404, lifecycle: 404, requestPayment: 200 });
     expect((await signedFetch(keys, "GET", url("/b.txt?acl"))).status).toBe(200);
@@ -112,7 +130,10 @@ describe("CompleteMultipartUpload bodies of every client", () => {
   it("botocore / JS SDK: XML declaration, &quot; ETags, checksum elements before or after PartNumber", async () => {
     const { id, etags } = await uploadTwoParts("sdk.bin");
     const body = `<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Part><ETag>${etags[0]!.replaceAll('"', "&quot;")}</ETag><ChecksumCRC32>AAAAAA==</ChecksumCRC32><PartNumber>1</PartNumber></Part><Part><ETag>${etags[1]}</ETag><PartNumber>2</PartNumber><ChecksumCRC32>AAAAAA==</ChecksumCRC32></Part></CompleteMultipartUpload>`;
-    const res = await signedFetch(keys, "POST", url(`/sdk.bin?uploadId=${encodeURIComponent(id)}`), { body, headers: { "content-type": "application/xml" } });
+    const res = await signedFetch(keys, "POST", url(`/sdk.bin?uploadId=${encodeURIComponent(id)}`), {
+      body,
+      headers: { "content-type": "application/xml" },
+    });
     // The upload has no checksum algorithm, so the part checksums are not compared.
     expect(res.status).toBe(200);
   });

@@ -13,7 +13,11 @@ const NOW = new Date("2026-11-21T23:30:20Z");
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 const bytesOf = (d: SourceData) =>
-  typeof d === "string" ? new TextEncoder().encode(d) : d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  typeof d === "string"
+    ? new TextEncoder().encode(d)
+    : d instanceof ArrayBuffer
+      ? new Uint8Array(d)
+      : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 
 /** SHA-256 / HMAC over WebCrypto, in the shape @smithy/signature-v4 expects. */
 class WebSha256 {
@@ -73,7 +77,7 @@ async function verifyAs(headers: Record<string, string>, seenAcceptEncoding: str
 }
 
 describe("signed Accept-Encoding rewritten by the platform", () => {
-  it.each(["gzip", "identity", "gzip, deflate"])("verifies a signature over %j when the Worker sees \"br, gzip\"", async (sent) => {
+  it.each(["gzip", "identity", "gzip, deflate"])('verifies a signature over %j when the Worker sees "br, gzip"', async (sent) => {
     const result = await verifyAs(await signedGet(sent), "br, gzip");
     expect(result.ok).toBe(true);
   });

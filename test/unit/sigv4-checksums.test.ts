@@ -149,8 +149,7 @@ describe("helpers", () => {
   });
 
   it("the S3 canonical URI of the key of wire notes §6 is the path every client sent", () => {
-    const key =
-      "k/sp ace+plus~tilde!bang'q(p)*star,comma;semi=eq&amp@at$dollar:colon#hash%%pct^car[b]{c}|pipe`bt\"dq<lt>gt\\bs é漢.txt";
+    const key = "k/sp ace+plus~tilde!bang'q(p)*star,comma;semi=eq&amp@at$dollar:colon#hash%%pct^car[b]{c}|pipe`bt\"dq<lt>gt\\bs é漢.txt";
     const sent =
       "/b/k/sp%20ace%2Bplus~tilde%21bang%27q%28p%29%2Astar%2Ccomma%3Bsemi%3Deq%26amp%40at%24dollar%3Acolon%23hash%25%25pct%5Ecar%5Bb%5D%7Bc%7D%7Cpipe%60bt%22dq%3Clt%3Egt%5Cbs%20%C3%A9%E6%BC%A2.txt";
     expect(s3CanonicalUris(sent)).toEqual([sent]);

@@ -72,12 +72,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 type Mode = "signed" | "signed-trailer" | "unsigned-trailer";
 
 /** Frames `chunks` as aws-chunked; `seed` is the request signature for the signed modes. */
-async function frame(
-  mode: Mode,
-  chunks: Uint8Array[],
-  seed: string,
-  trailers: Array<[string, string]> = [],
-): Promise<Uint8Array> {
+async function frame(mode: Mode, chunks: Uint8Array[], seed: string, trailers: Array<[string, string]> = []): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let prev = seed;
   for (const data of [...chunks, new Uint8Array(0)]) {
@@ -142,7 +137,10 @@ async function verified(request: Request): Promise<VerifiedAuth> {
 }
 
 /** Reads the decoded body; returns the text or the AuthError code it failed with. */
-async function decodeAll(request: Request, auth: VerifiedAuth | null): Promise<{ text?: string; code?: string; trailers?: Record<string, string>; checksums?: Record<string, string> }> {
+async function decodeAll(
+  request: Request,
+  auth: VerifiedAuth | null,
+): Promise<{ text?: string; code?: string; trailers?: Record<string, string>; checksums?: Record<string, string> }> {
   const decoded = decodeBody(request, auth);
   try {
     const text = await new Response(decoded.body).text();
@@ -184,7 +182,14 @@ describe("AwsChunkedDecoder at every split point", () => {
       expect(text, `split at ${k}`).toBe(TEXT);
     }
     const bytewise = new AwsChunkedDecoder({ ...options, signing: await signing(seed) });
-    expect((await decodePieces(bytewise, [...body].map((b) => new Uint8Array([b])))).text).toBe(TEXT);
+    expect(
+      (
+        await decodePieces(
+          bytewise,
+          [...body].map((b) => new Uint8Array([b])),
+        )
+      ).text,
+    ).toBe(TEXT);
   });
 
   it("signed chunks with a signed trailer, split at every offset", async () => {
@@ -305,12 +310,16 @@ describe("decodeBody with aws-chunked requests", () => {
       ],
       [
         "a missing chunk signature",
-        async (seed) => enc.encode(new TextDecoder().decode(await frame("signed", DATA, seed)).replace(/;chunk-signature=[0-9a-f]{64}/, "")),
+        async (seed) =>
+          enc.encode(new TextDecoder().decode(await frame("signed", DATA, seed)).replace(/;chunk-signature=[0-9a-f]{64}/, "")),
         "SignatureDoesNotMatch",
       ],
       [
         "a malformed chunk signature",
-        async (seed) => enc.encode(new TextDecoder().decode(await frame("signed", DATA, seed)).replace(/chunk-signature=[0-9a-f]{2}/, "chunk-signature=XY")),
+        async (seed) =>
+          enc.encode(
+            new TextDecoder().decode(await frame("signed", DATA, seed)).replace(/chunk-signature=[0-9a-f]{2}/, "chunk-signature=XY"),
+          ),
         "SignatureDoesNotMatch",
       ],
       [

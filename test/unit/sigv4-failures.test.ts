@@ -71,8 +71,14 @@ describe("parseAuth", () => {
     ["missing SignedHeaders", `AWS4-HMAC-SHA256 ${CRED}, Signature=${SIG}`],
     ["missing Credential", `AWS4-HMAC-SHA256 SignedHeaders=host, Signature=${SIG}`],
     ["credential with four parts", `AWS4-HMAC-SHA256 Credential=${AKID}/20261121/us-east-1/s3, SignedHeaders=host, Signature=${SIG}`],
-    ["credential not ending in aws4_request", `AWS4-HMAC-SHA256 Credential=${AKID}/20261121/us-east-1/s3/aws5_request, SignedHeaders=host, Signature=${SIG}`],
-    ["credential date not 8 digits", `AWS4-HMAC-SHA256 Credential=${AKID}/2026-11-21/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=${SIG}`],
+    [
+      "credential not ending in aws4_request",
+      `AWS4-HMAC-SHA256 Credential=${AKID}/20261121/us-east-1/s3/aws5_request, SignedHeaders=host, Signature=${SIG}`,
+    ],
+    [
+      "credential date not 8 digits",
+      `AWS4-HMAC-SHA256 Credential=${AKID}/2026-11-21/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=${SIG}`,
+    ],
     ["signature not hex", `AWS4-HMAC-SHA256 ${CRED}, SignedHeaders=host, Signature=${"z".repeat(64)}`],
     ["short signature", `AWS4-HMAC-SHA256 ${CRED}, SignedHeaders=host, Signature=abc`],
     ["unknown element", `AWS4-HMAC-SHA256 ${CRED}, SignedHeaders=host, Signature=${SIG}, Extra=1`],
@@ -94,7 +100,9 @@ describe("parseAuth", () => {
       headers: { "x-amz-content-sha256": EMPTY, authorization: `AWS4-HMAC-SHA256 ${CRED}, SignedHeaders=host, Signature=${SIG}` },
     });
     expect(parseError(noDate).code).toBe("AccessDenied");
-    expect(parseError(v4(`AWS4-HMAC-SHA256 ${CRED}, SignedHeaders=host, Signature=${SIG}`, { "x-amz-date": "20261321T000000Z" })).code).toBe("AccessDenied");
+    expect(
+      parseError(v4(`AWS4-HMAC-SHA256 ${CRED}, SignedHeaders=host, Signature=${SIG}`, { "x-amz-date": "20261321T000000Z" })).code,
+    ).toBe("AccessDenied");
   });
 
   it("requires x-amz-content-sha256 for S3 and validates its value", () => {
@@ -171,9 +179,7 @@ describe("parseAuth", () => {
     const noDate = new Request("http://x/b/k", { headers: { authorization: `AWS ${AKID}:abc=` } });
     expect(parseError(noDate).code).toBe("AccessDenied");
     expect(parseError(new Request(`http://x/b/k?AWSAccessKeyId=${AKID}&Signature=abc`)).code).toBe("AccessDenied");
-    expect(parseError(new Request(`http://x/b/k?AWSAccessKeyId=${AKID}&Signature=abc&Expires=tomorrow`)).code).toBe(
-      "AccessDenied",
-    );
+    expect(parseError(new Request(`http://x/b/k?AWSAccessKeyId=${AKID}&Signature=abc&Expires=tomorrow`)).code).toBe("AccessDenied");
   });
 });
 
@@ -208,15 +214,11 @@ describe("verify", () => {
 
   it("refuses a changed method, path or query", async () => {
     const signed = await signedGet();
-    expect((await refusal(new Request(signed.url, { method: "DELETE", headers: signed.headers }))).code).toBe(
-      "SignatureDoesNotMatch",
-    );
+    expect((await refusal(new Request(signed.url, { method: "DELETE", headers: signed.headers }))).code).toBe("SignatureDoesNotMatch");
     expect((await refusal(new Request(signed.url.replace("/key", "/kez"), { headers: signed.headers }))).code).toBe(
       "SignatureDoesNotMatch",
     );
-    expect((await refusal(new Request(signed.url + "&versionId=1", { headers: signed.headers }))).code).toBe(
-      "SignatureDoesNotMatch",
-    );
+    expect((await refusal(new Request(signed.url + "&versionId=1", { headers: signed.headers }))).code).toBe("SignatureDoesNotMatch");
     expect((await refusal(new Request(signed.url.replace("127.0.0.1", "localhost"), { headers: signed.headers }))).code).toBe(
       "SignatureDoesNotMatch",
     );
@@ -322,7 +324,13 @@ describe("verify", () => {
 
   it("never echoes a session token in the SignatureDoesNotMatch details", async () => {
     const token = "IQoJb3JpZ2luX2VjEXAMPLE+token/with=chars";
-    const withToken = new AwsClient({ accessKeyId: AKID, secretAccessKey: SECRET, sessionToken: token, service: "s3", region: "us-east-1" });
+    const withToken = new AwsClient({
+      accessKeyId: AKID,
+      secretAccessKey: SECRET,
+      sessionToken: token,
+      service: "s3",
+      region: "us-east-1",
+    });
     const header = await withToken.sign("http://127.0.0.1:8787/bucket/key", { method: "GET", aws: { datetime: DATETIME } });
     const query = await withToken.sign("http://127.0.0.1:8787/bucket/key?X-Amz-Expires=60", {
       method: "GET",

@@ -170,9 +170,7 @@ class WebSha256 {
       offset += p.length;
     }
     if (this.secret === undefined) return new Uint8Array(await crypto.subtle.digest("SHA-256", all));
-    const key = await crypto.subtle.importKey("raw", bytesOf(this.secret), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-    ]);
+    const key = await crypto.subtle.importKey("raw", bytesOf(this.secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
     return new Uint8Array(await crypto.subtle.sign("HMAC", key, all));
   }
   reset(): void {
@@ -182,8 +180,7 @@ class WebSha256 {
 
 /** What the SDK's querystring builder sends. */
 function queryString(query: Record<string, string | string[] | null>): string {
-  const esc = (s: string) =>
-    encodeURIComponent(s).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+  const esc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
   const parts: string[] = [];
   for (const key of Object.keys(query).sort()) {
     const value = query[key];
@@ -227,7 +224,7 @@ describe("@smithy/signature-v4 (AWS SDK for JavaScript v3)", () => {
     it(`header-signed GET of ${JSON.stringify(key)} with repeated and empty query values`, async () => {
       const request = s3Request(
         key,
-        { "x-id": "GetObject", "response-content-disposition": "attachment; filename=\"a b.txt\"", multi: ["b", "a", ""], empty: "" },
+        { "x-id": "GetObject", "response-content-disposition": 'attachment; filename="a b.txt"', multi: ["b", "a", ""], empty: "" },
         {
           "x-amz-content-sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
           "amz-sdk-request": "attempt=1;   max=3",
@@ -239,10 +236,14 @@ describe("@smithy/signature-v4 (AWS SDK for JavaScript v3)", () => {
     });
 
     it(`presigned GET of ${JSON.stringify(key)} as the S3 presigner builds it`, async () => {
-      const request = s3Request(key, { "x-id": "GetObject" }, {
-        "X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD",
-        "x-amz-checksum-mode": "ENABLED",
-      });
+      const request = s3Request(
+        key,
+        { "x-id": "GetObject" },
+        {
+          "X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD",
+          "x-amz-checksum-mode": "ENABLED",
+        },
+      );
       const signed = (await signer.presign(request, { signingDate: NOW, expiresIn: 900 })) as HttpRequest;
       const fetchRequest = toFetch(signed);
       expect(new URL(fetchRequest.url).searchParams.get("X-Amz-Content-Sha256")).toBe("UNSIGNED-PAYLOAD");

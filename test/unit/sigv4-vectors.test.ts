@@ -4,15 +4,7 @@
  * "Signing and Authenticating REST Requests".
  */
 import { describe, expect, it } from "vitest";
-import {
-  decodeBody,
-  parseAuth,
-  verify,
-  type BodyResult,
-  type DecodedBody,
-  type ParsedAuth,
-  type VerifyResult,
-} from "../../src/core/sigv4";
+import { decodeBody, parseAuth, verify, type BodyResult, type DecodedBody, type ParsedAuth, type VerifyResult } from "../../src/core/sigv4";
 
 const AKID = "AKIAIOSFODNN7EXAMPLE";
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -104,10 +96,7 @@ describe("SigV4 header examples (S3 API reference)", () => {
       headers: {
         "x-amz-content-sha256": EMPTY,
         "x-amz-date": "20130524T000000Z",
-        authorization: v4Header(
-          "host;x-amz-content-sha256;x-amz-date",
-          "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543",
-        ),
+        authorization: v4Header("host;x-amz-content-sha256;x-amz-date", "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543"),
       },
     });
     expect((await check(request, T2013)).ok).toBe(true);
@@ -118,10 +107,7 @@ describe("SigV4 header examples (S3 API reference)", () => {
       headers: {
         "x-amz-content-sha256": EMPTY,
         "x-amz-date": "20130524T000000Z",
-        authorization: v4Header(
-          "host;x-amz-content-sha256;x-amz-date",
-          "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7",
-        ),
+        authorization: v4Header("host;x-amz-content-sha256;x-amz-date", "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"),
       },
     });
     expect((await check(request, T2013)).ok).toBe(true);

@@ -48,16 +48,24 @@ const sidePrefix = (uuid: string, bucket: string) => `${servicePrefix(uuid)}.cs/
 
 async function seed(uuid: string, bucket: string, n: number): Promise<void> {
   for (let i = 0; i < n; i += 250) {
-    await Promise.all(Array.from({ length: Math.min(250, n - i) }, (_, j) => env.OBJECTS.put(objectKey(uuid, bucket, `seed/${String(i + j).padStart(5, "0")}`), "s")));
+    await Promise.all(
+      Array.from({ length: Math.min(250, n - i) }, (_, j) =>
+        env.OBJECTS.put(objectKey(uuid, bucket, `seed/${String(i + j).padStart(5, "0")}`), "s"),
+      ),
+    );
   }
 }
 
 async function bucketRow(uuid: string, name: string) {
-  return env.DB.prepare("SELECT name, deleted_at, purge_lease, purge_lease_until FROM buckets WHERE service_uuid = ? AND name = ?").bind(uuid, name).first<Record<string, unknown>>();
+  return env.DB.prepare("SELECT name, deleted_at, purge_lease, purge_lease_until FROM buckets WHERE service_uuid = ? AND name = ?")
+    .bind(uuid, name)
+    .first<Record<string, unknown>>();
 }
 
 async function uploadRows(uuid: string, bucket: string): Promise<number> {
-  return (await env.DB.prepare("SELECT count(*) AS n FROM s3_multipart_uploads WHERE service_uuid = ? AND bucket = ?").bind(uuid, bucket).first<{ n: number }>())!.n;
+  return (await env.DB.prepare("SELECT count(*) AS n FROM s3_multipart_uploads WHERE service_uuid = ? AND bucket = ?")
+    .bind(uuid, bucket)
+    .first<{ n: number }>())!.n;
 }
 
 async function meterSettled(uuid: string, bucket: string, objects: number) {
@@ -145,7 +153,12 @@ describe("bucket purge", () => {
     await expectPurged(e, name, uploadId);
 
     // The name is free again: a new, empty bucket.
-    expect((await e.tenant.api("POST", `/${uuid}/buckets`, { name })).json).toEqual({ name, deleted: false, total_objects: 0, total_size_bytes: 0 });
+    expect((await e.tenant.api("POST", `/${uuid}/buckets`, { name })).json).toEqual({
+      name,
+      deleted: false,
+      total_objects: 0,
+      total_size_bytes: 0,
+    });
     const { client } = s3Client(e, await s3User(e));
     expect((await client.send(new ListObjectsV2Command({ Bucket: name }))).KeyCount).toBe(0);
   });
@@ -204,7 +217,9 @@ describe("bucket purge", () => {
     expect(await countKeys(bucketPrefix(uuid, name))).toBe(1102);
 
     // Once the lease has expired, the delayed message completes the purge.
-    await env.DB.prepare("UPDATE buckets SET purge_lease_until = unixepoch() - 1 WHERE service_uuid = ? AND name = ?").bind(uuid, name).run();
+    await env.DB.prepare("UPDATE buckets SET purge_lease_until = unixepoch() - 1 WHERE service_uuid = ? AND name = ?")
+      .bind(uuid, name)
+      .run();
     expect(await deliver(sent.splice(0).map((m) => m.body))).toEqual([]);
     expect(sent).toEqual([]);
     await expectPurged(e, name, uploadId);
@@ -223,7 +238,11 @@ describe("bucket purge", () => {
     let deletes = 0;
     vi.spyOn(env.OBJECTS, "delete").mockImplementation(async (keys) => {
       if (++deletes === 1) {
-        await env.DB.prepare("UPDATE buckets SET purge_lease = 'other-run', purge_lease_until = unixepoch() + 60 WHERE service_uuid = ? AND name = ?").bind(uuid, name).run();
+        await env.DB.prepare(
+          "UPDATE buckets SET purge_lease = 'other-run', purge_lease_until = unixepoch() + 60 WHERE service_uuid = ? AND name = ?",
+        )
+          .bind(uuid, name)
+          .run();
       }
       return realDelete(keys);
     });
@@ -235,7 +254,9 @@ describe("bucket purge", () => {
 
     // Another delivery meanwhile is refused by the other run's lease.
     expect(await purgeBucket(env, uuid, name)).toMatchObject({ state: "busy" });
-    await env.DB.prepare("UPDATE buckets SET purge_lease_until = unixepoch() - 1 WHERE service_uuid = ? AND name = ?").bind(uuid, name).run();
+    await env.DB.prepare("UPDATE buckets SET purge_lease_until = unixepoch() - 1 WHERE service_uuid = ? AND name = ?")
+      .bind(uuid, name)
+      .run();
     expect(await purgeBucket(env, uuid, name)).toEqual({ state: "done" });
     await expectPurged(e, name, uploadId);
   });

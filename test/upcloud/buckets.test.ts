@@ -110,7 +110,10 @@ describe("control-plane buckets", () => {
   });
 
   it("refuses a body that is not JSON", async () => {
-    const r = await call("POST", `/1.3/object-storage-2/${e.service.uuid}/buckets`, { headers: { ...e.tenant.auth, "Content-Type": "application/json" }, raw: "{" });
+    const r = await call("POST", `/1.3/object-storage-2/${e.service.uuid}/buckets`, {
+      headers: { ...e.tenant.auth, "Content-Type": "application/json" },
+      raw: "{",
+    });
     expectProblem(r, 400, "INVALID_REQUEST");
     expect(invalidNames(r)).toEqual(["body"]);
   });

@@ -47,17 +47,23 @@ describe("IAM access keys", () => {
     const s = await newService(t);
     await newIamUser(t, s.uuid, "alice");
     const k = await t.api("POST", `/${s.uuid}/users/alice/access-keys`);
-    const row = await env.DB.prepare("SELECT * FROM iam_access_keys WHERE access_key_id = ?").bind(k.json.access_key_id).first<Record<string, string>>();
+    const row = await env.DB.prepare("SELECT * FROM iam_access_keys WHERE access_key_id = ?")
+      .bind(k.json.access_key_id)
+      .first<Record<string, string>>();
     expect(row).not.toBeNull();
     const dump = JSON.stringify(row);
     expect(dump).not.toContain(k.json.secret_access_key);
     expect(row!.secret_sealed).toMatch(/^k1\.[A-Za-z0-9+/=]+\.[A-Za-z0-9+/=]+$/);
     // A second key with the same plaintext would still seal differently: the IV is random.
     const k2 = await t.api("POST", `/${s.uuid}/users/alice/access-keys`);
-    const row2 = await env.DB.prepare("SELECT secret_sealed FROM iam_access_keys WHERE access_key_id = ?").bind(k2.json.access_key_id).first<{ secret_sealed: string }>();
+    const row2 = await env.DB.prepare("SELECT secret_sealed FROM iam_access_keys WHERE access_key_id = ?")
+      .bind(k2.json.access_key_id)
+      .first<{ secret_sealed: string }>();
     expect(row2!.secret_sealed.split(".")[1]).not.toBe(row!.secret_sealed!.split(".")[1]);
     // Nothing in the whole database holds either plaintext.
-    const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'iam_%'").all<{ name: string }>();
+    const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'iam_%'").all<{
+      name: string;
+    }>();
     for (const { name } of tables.results) {
       const all = JSON.stringify((await env.DB.prepare(`SELECT * FROM ${name}`).all()).results);
       expect(all).not.toContain(k.json.secret_access_key);
@@ -112,7 +118,11 @@ describe("IAM access keys", () => {
     expect((await t.api("PATCH", `/${s.uuid}/users/alice/access-keys/${id}`, { status: "Active" })).json.status).toBe("Active");
 
     expectProblem(await t.api("GET", `/${s.uuid}/users/alice/access-keys/AKIA0000000000000000`), 404, "RESOURCE_NOT_FOUND");
-    expectProblem(await t.api("PATCH", `/${s.uuid}/users/alice/access-keys/AKIA0000000000000000`, { status: "Active" }), 404, "RESOURCE_NOT_FOUND");
+    expectProblem(
+      await t.api("PATCH", `/${s.uuid}/users/alice/access-keys/AKIA0000000000000000`, { status: "Active" }),
+      404,
+      "RESOURCE_NOT_FOUND",
+    );
     expectProblem(await t.api("GET", `/${s.uuid}/users/nobody/access-keys`), 404, "RESOURCE_NOT_FOUND");
     expectProblem(await t.api("POST", `/${s.uuid}/users/nobody/access-keys`), 404, "RESOURCE_NOT_FOUND");
     // A key is addressed through its own user only.
@@ -162,9 +172,13 @@ describe("IAM principal API for the data plane", () => {
     expect(g.json.last_used_at).toBe("2026-01-02T03:04:05Z");
     // Within a minute nothing is written again; later it is.
     await touchAccessKey(env, k.json.access_key_id, new Date("2026-01-02T03:04:30Z"));
-    expect((await t.api("GET", `/${s.uuid}/users/alice/access-keys/${k.json.access_key_id}`)).json.last_used_at).toBe("2026-01-02T03:04:05Z");
+    expect((await t.api("GET", `/${s.uuid}/users/alice/access-keys/${k.json.access_key_id}`)).json.last_used_at).toBe(
+      "2026-01-02T03:04:05Z",
+    );
     await touchAccessKey(env, k.json.access_key_id, new Date("2026-01-02T03:06:00Z"));
-    expect((await t.api("GET", `/${s.uuid}/users/alice/access-keys/${k.json.access_key_id}`)).json.last_used_at).toBe("2026-01-02T03:06:00Z");
+    expect((await t.api("GET", `/${s.uuid}/users/alice/access-keys/${k.json.access_key_id}`)).json.last_used_at).toBe(
+      "2026-01-02T03:06:00Z",
+    );
 
     await t.api("PATCH", `/${s.uuid}/users/alice/access-keys/${k.json.access_key_id}`, { status: "Inactive" });
     expect((await findAccessKey(env, k.json.access_key_id))?.status).toBe("Inactive");
@@ -201,7 +215,9 @@ describe("IAM principal API for the data plane", () => {
     await t.api("PUT", `/${s.uuid}/users/alice/permissions-boundary`, { policy_name: "ECSS3FullAccess" });
 
     const got = await identityPolicies(env, s.uuid, "alice");
-    const summary = got.policies.map((p) => [p.source, p.document.Statement[0]!.Action]).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1));
+    const summary = got.policies
+      .map((p) => [p.source, p.document.Statement[0]!.Action])
+      .sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1));
     expect(summary).toEqual([
       ["group:devs/inline:grp", ["s3:DeleteObject"]],
       ["group:devs/managed:IAMReadOnlyAccess", ["iam:Get*", "iam:List*"]],

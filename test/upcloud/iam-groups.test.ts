@@ -76,7 +76,10 @@ describe("IAM groups", () => {
     expect((await t.api("GET", `/${s.uuid}/groups/g/inline-policies`)).json).toEqual([inl.json]);
     expect((await t.api("GET", `/${s.uuid}/groups/g/inline-policies/sample-policy`)).json).toEqual(inl.json);
     expectProblem(await t.api("GET", `/${s.uuid}/groups/g/inline-policies/other`), 404, "RESOURCE_NOT_FOUND");
-    const badInline = await t.api("POST", `/${s.uuid}/groups/g/inline-policies`, { name: "x", document: JSON.stringify({ Statement: [{ Effect: "Allow" }] }) });
+    const badInline = await t.api("POST", `/${s.uuid}/groups/g/inline-policies`, {
+      name: "x",
+      document: JSON.stringify({ Statement: [{ Effect: "Allow" }] }),
+    });
     expect(invalidNames(badInline)).toEqual(["document", "document"]);
 
     await t.api("POST", `/${s.uuid}/groups/g/users/u`);
@@ -114,12 +117,17 @@ describe("IAM groups", () => {
     const s = await newService(t);
     await t.api("POST", `/${s.uuid}/groups`, { name: "g" });
     const doc = policyDoc("Allow", "s3:GetObject");
-    for (let i = 0; i < 20; i++) expect((await t.api("POST", `/${s.uuid}/groups/g/inline-policies`, { name: `i${i}`, document: doc })).status).toBe(201);
+    for (let i = 0; i < 20; i++)
+      expect((await t.api("POST", `/${s.uuid}/groups/g/inline-policies`, { name: `i${i}`, document: doc })).status).toBe(201);
     const over = await t.api("POST", `/${s.uuid}/groups/g/inline-policies`, { name: "i20", document: doc });
     expectProblem(over, 400, "INVALID_REQUEST");
     expect(over.json.title).toContain("20 inline policies");
     expect(invalidNames(await t.api("POST", `/${s.uuid}/groups/g/inline-policies`, { name: "bad/name", document: doc }))).toEqual(["name"]);
-    expectProblem(await t.api("POST", `/${s.uuid}/groups/nogroup/inline-policies`, { name: "x", document: doc }), 404, "RESOURCE_NOT_FOUND");
+    expectProblem(
+      await t.api("POST", `/${s.uuid}/groups/nogroup/inline-policies`, { name: "x", document: doc }),
+      404,
+      "RESOURCE_NOT_FOUND",
+    );
     expectProblem(await t.api("GET", `/${s.uuid}/groups/nogroup/inline-policies`), 404, "RESOURCE_NOT_FOUND");
     expect((await t.api("GET", `/${s.uuid}/groups/g/inline-policies`)).json).toHaveLength(20);
   });

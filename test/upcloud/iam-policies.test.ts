@@ -25,9 +25,14 @@ describe("IAM managed policies", () => {
     }
     const g = await t.api("GET", `/${s.uuid}/policies/ECSS3FullAccess`);
     expect(g.status).toBe(200);
-    expect(JSON.parse(decodeURIComponent(g.json.document))).toEqual({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] });
+    expect(JSON.parse(decodeURIComponent(g.json.document))).toEqual({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }],
+    });
     const v = await t.api("GET", `/${s.uuid}/policies/ECSDenyAll/versions`);
-    expect(v.json).toEqual([{ version_id: "v1", document: expect.any(String), is_default: true, created_at: expect.any(String), create_date: expect.any(String) }]);
+    expect(v.json).toEqual([
+      { version_id: "v1", document: expect.any(String), is_default: true, created_at: expect.any(String), create_date: expect.any(String) },
+    ]);
     expect((await t.api("GET", `/${s.uuid}/policies/ECSDenyAll/versions/v1`)).status).toBe(200);
     expectProblem(await t.api("GET", `/${s.uuid}/policies/ECSDenyAll/versions/v2`), 404, "RESOURCE_NOT_FOUND");
   });
@@ -57,7 +62,11 @@ describe("IAM managed policies", () => {
     expect(decodeURIComponent(e.json.document)).toBe(decodeURIComponent(vendor));
     expect(e.json.description).toBe("");
     // "+" for space, as the vendor writes its system documents.
-    const plus = await t.api("POST", `/${s.uuid}/policies`, { name: "plus", document: "%7B%0A++%22Statement%22%3A+%5B%7B%22Effect%22%3A+%22Deny%22%2C%22Action%22%3A+%22*%22%2C%22Resource%22%3A+%22*%22%7D%5D%7D" });
+    const plus = await t.api("POST", `/${s.uuid}/policies`, {
+      name: "plus",
+      document:
+        "%7B%0A++%22Statement%22%3A+%5B%7B%22Effect%22%3A+%22Deny%22%2C%22Action%22%3A+%22*%22%2C%22Resource%22%3A+%22*%22%7D%5D%7D",
+    });
     expect(plus.status, plus.text).toBe(201);
 
     const g = await t.api("GET", `/${s.uuid}/policies/example-policy`);
@@ -72,11 +81,22 @@ describe("IAM managed policies", () => {
     const s = await newService(t);
     const cases: [unknown, RegExp][] = [
       ["{not json", /invalid JSON at position 1/],
-      [JSON.stringify({ Statement: [{ Effect: "Permit", Action: "s3:GetObject", Resource: "*" }] }), /Statement\[0\]\.Effect: must be "Allow" or "Deny"/],
+      [
+        JSON.stringify({ Statement: [{ Effect: "Permit", Action: "s3:GetObject", Resource: "*" }] }),
+        /Statement\[0\]\.Effect: must be "Allow" or "Deny"/,
+      ],
       [JSON.stringify({ Statement: [{ Effect: "Allow", Resource: "*" }] }), /Statement\[0\]: missing Action or NotAction/],
       [JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:GetObject" }] }), /Statement\[0\]: missing Resource or NotResource/],
-      [JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*", Condition: { StringEqualz: { "aws:username": "a" } } }] }), /StringEqualz/],
-      [JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*", Principal: "*" }] }), /Principal: not allowed in an identity policy/],
+      [
+        JSON.stringify({
+          Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*", Condition: { StringEqualz: { "aws:username": "a" } } }],
+        }),
+        /StringEqualz/,
+      ],
+      [
+        JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*", Principal: "*" }] }),
+        /Principal: not allowed in an identity policy/,
+      ],
       ["%E0%A4%A", /percent-encoding/],
       ["[]", /JSON object/],
     ];
@@ -87,13 +107,23 @@ describe("IAM managed policies", () => {
       expect(r.json.invalid_params.every((p: { name: string }) => p.name === "document")).toBe(true);
       expect(r.json.invalid_params.map((p: { reason: string }) => p.reason).join("; ")).toMatch(reason);
     }
-    const two = await t.api("POST", `/${s.uuid}/policies`, { name: "p", document: JSON.stringify({ Statement: [{ Effect: "Nope", Action: "bad", Resource: "*" }] }) });
+    const two = await t.api("POST", `/${s.uuid}/policies`, {
+      name: "p",
+      document: JSON.stringify({ Statement: [{ Effect: "Nope", Action: "bad", Resource: "*" }] }),
+    });
     expect(two.json.invalid_params).toHaveLength(2);
-    const big = await t.api("POST", `/${s.uuid}/policies`, { name: "p", document: JSON.stringify({ Id: "x".repeat(6200), Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] }) });
+    const big = await t.api("POST", `/${s.uuid}/policies`, {
+      name: "p",
+      document: JSON.stringify({ Id: "x".repeat(6200), Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] }),
+    });
     expect(big.json.invalid_params).toEqual([{ name: "document", reason: expect.stringContaining("6144") }]);
     const fields = await t.api("POST", `/${s.uuid}/policies`, { name: "bad name", document: 5, description: "d".repeat(1001) });
     expect(invalidNames(fields)).toEqual(["description", "document", "name"]);
-    expectProblem(await t.api("POST", `/${s.uuid}/policies`, { name: "x".repeat(129), document: policyDoc("Allow", "s3:*") }), 400, "INVALID_REQUEST");
+    expectProblem(
+      await t.api("POST", `/${s.uuid}/policies`, { name: "x".repeat(129), document: policyDoc("Allow", "s3:*") }),
+      400,
+      "INVALID_REQUEST",
+    );
     expect((await t.api("POST", `/${s.uuid}/policies`, { name: "x".repeat(128), document: policyDoc("Allow", "s3:*") })).status).toBe(201);
     expect((await t.api("GET", `/${s.uuid}/policies`)).json).toHaveLength(6);
   });
@@ -103,9 +133,17 @@ describe("IAM managed policies", () => {
     const s = await newService(t);
     await t.api("POST", `/${s.uuid}/policies`, { name: "p", document: policyDoc("Allow", "s3:*") });
     expectProblem(await t.api("POST", `/${s.uuid}/policies`, { name: "p", document: policyDoc("Allow", "s3:*") }), 409, "CONFLICT");
-    expectProblem(await t.api("POST", `/${s.uuid}/policies`, { name: "ECSS3FullAccess", document: policyDoc("Allow", "s3:*") }), 409, "CONFLICT");
+    expectProblem(
+      await t.api("POST", `/${s.uuid}/policies`, { name: "ECSS3FullAccess", document: policyDoc("Allow", "s3:*") }),
+      409,
+      "CONFLICT",
+    );
     expectProblem(await t.api("DELETE", `/${s.uuid}/policies/ECSS3FullAccess`), 400, "SERVICE_ERROR");
-    expectProblem(await t.api("POST", `/${s.uuid}/policies/ECSS3FullAccess/versions`, { document: policyDoc("Allow", "s3:*") }), 400, "SERVICE_ERROR");
+    expectProblem(
+      await t.api("POST", `/${s.uuid}/policies/ECSS3FullAccess/versions`, { document: policyDoc("Allow", "s3:*") }),
+      400,
+      "SERVICE_ERROR",
+    );
     expectProblem(await t.api("PATCH", `/${s.uuid}/policies/ECSS3FullAccess`, { version_id: "v1" }), 400, "SERVICE_ERROR");
     expectProblem(await t.api("DELETE", `/${s.uuid}/policies/ECSS3FullAccess/versions/v1`), 400, "SERVICE_ERROR");
     expectProblem(await t.api("GET", `/${s.uuid}/policies/nope`), 404, "RESOURCE_NOT_FOUND");
@@ -117,7 +155,10 @@ describe("IAM managed policies", () => {
     const s = await newService(t);
     await newIamUser(t, s.uuid, "u");
     await t.api("POST", `/${s.uuid}/groups`, { name: "g" });
-    await t.api("POST", `/${s.uuid}/roles`, { name: "r", assume_role_policy_document: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { AWS: "*" } }] }) });
+    await t.api("POST", `/${s.uuid}/roles`, {
+      name: "r",
+      assume_role_policy_document: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { AWS: "*" } }] }),
+    });
     await t.api("POST", `/${s.uuid}/policies`, { name: "p", document: policyDoc("Allow", "s3:*") });
     for (const path of [`/users/u/policies`, `/groups/g/policies`, `/roles/r/policies`]) {
       expect((await t.api("POST", `/${s.uuid}${path}`, { name: "p" })).status).toBe(204);
@@ -132,7 +173,8 @@ describe("IAM managed policies", () => {
     const refused = await t.api("DELETE", `/${s.uuid}/policies/p`);
     expectProblem(refused, 400, "SERVICE_ERROR");
     expect(refused.json.title).toContain("3 attachments");
-    for (const path of [`/users/u/policies/p`, `/groups/g/policies/p`, `/roles/r/policies/p`]) expect((await t.api("DELETE", `/${s.uuid}${path}`)).status).toBe(204);
+    for (const path of [`/users/u/policies/p`, `/groups/g/policies/p`, `/roles/r/policies/p`])
+      expect((await t.api("DELETE", `/${s.uuid}${path}`)).status).toBe(204);
     expect((await t.api("GET", `/${s.uuid}/policies/p`)).json.attachment_count).toBe(0);
 
     // A permissions boundary is a use too.
@@ -143,7 +185,9 @@ describe("IAM managed policies", () => {
     await t.api("DELETE", `/${s.uuid}/roles/r/permissions-boundary`);
     expect((await t.api("DELETE", `/${s.uuid}/policies/p`)).status).toBe(204);
     expectProblem(await t.api("GET", `/${s.uuid}/policies/p`), 404, "RESOURCE_NOT_FOUND");
-    const versions = await env.DB.prepare("SELECT count(*) AS n FROM iam_policy_versions WHERE service_uuid = ?").bind(s.uuid).first<{ n: number }>();
+    const versions = await env.DB.prepare("SELECT count(*) AS n FROM iam_policy_versions WHERE service_uuid = ?")
+      .bind(s.uuid)
+      .first<{ n: number }>();
     expect(versions!.n).toBe(0);
   });
 });
@@ -156,8 +200,17 @@ describe("IAM policy versions", () => {
     const deny = policyDoc("Deny", "*");
     const v2 = await t.api("POST", `/${s.uuid}/policies/p/versions`, { document: deny, is_default: true });
     expect(v2.status, v2.text).toBe(201);
-    expect(v2.json).toEqual({ version_id: "v2", document: encodeURIComponent(deny), is_default: true, created_at: expect.stringMatching(/Z$/), create_date: v2.json.created_at });
-    expect((await t.api("GET", `/${s.uuid}/policies/p`)).json).toMatchObject({ default_version_id: "v2", document: encodeURIComponent(deny) });
+    expect(v2.json).toEqual({
+      version_id: "v2",
+      document: encodeURIComponent(deny),
+      is_default: true,
+      created_at: expect.stringMatching(/Z$/),
+      create_date: v2.json.created_at,
+    });
+    expect((await t.api("GET", `/${s.uuid}/policies/p`)).json).toMatchObject({
+      default_version_id: "v2",
+      document: encodeURIComponent(deny),
+    });
     const v3 = await t.api("POST", `/${s.uuid}/policies/p/versions`, { document: encodeURIComponent(policyDoc("Allow", "s3:PutObject")) });
     expect(v3.json).toMatchObject({ version_id: "v3", is_default: false });
     await t.api("POST", `/${s.uuid}/policies/p/versions`, { document: deny, is_default: false });
@@ -203,7 +256,11 @@ describe("IAM policy versions", () => {
     expectProblem(await t.api("GET", `/${s.uuid}/policies/p/versions/v9`), 404, "RESOURCE_NOT_FOUND");
     expectProblem(await t.api("GET", `/${s.uuid}/policies/p/versions/latest`), 404, "RESOURCE_NOT_FOUND");
     expectProblem(await t.api("GET", `/${s.uuid}/policies/nope/versions`), 404, "RESOURCE_NOT_FOUND");
-    expectProblem(await t.api("POST", `/${s.uuid}/policies/nope/versions`, { document: policyDoc("Allow", "s3:*") }), 404, "RESOURCE_NOT_FOUND");
+    expectProblem(
+      await t.api("POST", `/${s.uuid}/policies/nope/versions`, { document: policyDoc("Allow", "s3:*") }),
+      404,
+      "RESOURCE_NOT_FOUND",
+    );
     const badDoc = await t.api("POST", `/${s.uuid}/policies/p/versions`, { document: "{}", is_default: "yes" });
     expect(invalidNames(badDoc)).toEqual(["is_default"]);
     const badGrammar = await t.api("POST", `/${s.uuid}/policies/p/versions`, { document: "{}" });
@@ -215,11 +272,19 @@ describe("IAM policy versions", () => {
     const t = await newTenant();
     const s = await newService(t);
     await t.api("POST", `/${s.uuid}/policies`, { name: "p", document: policyDoc("Allow", "s3:GetObject") });
-    const rs = await Promise.all(Array.from({ length: 7 }, () => t.api("POST", `/${s.uuid}/policies/p/versions`, { document: policyDoc("Deny", "*") })));
+    const rs = await Promise.all(
+      Array.from({ length: 7 }, () => t.api("POST", `/${s.uuid}/policies/p/versions`, { document: policyDoc("Deny", "*") })),
+    );
     const ok = rs.filter((r) => r.status === 201);
     expect(ok).toHaveLength(4);
     expect(new Set(ok.map((r) => r.json.version_id)).size).toBe(4);
     expect(rs.filter((r) => r.status === 400)).toHaveLength(3);
-    expect((await t.api("GET", `/${s.uuid}/policies/p/versions`)).json.map((v: { version_id: string }) => v.version_id)).toEqual(["v5", "v4", "v3", "v2", "v1"]);
+    expect((await t.api("GET", `/${s.uuid}/policies/p/versions`)).json.map((v: { version_id: string }) => v.version_id)).toEqual([
+      "v5",
+      "v4",
+      "v3",
+      "v2",
+      "v1",
+    ]);
   });
 });

@@ -33,10 +33,21 @@ async function populate(t: Tenant, svc: string) {
   expect((await t.api("POST", `/${svc}/policies`, { name: "p", document: policyDoc("Allow", "s3:*") })).status).toBe(201);
   expect((await t.api("POST", `/${svc}/policies/p/versions`, { document: policyDoc("Deny", "*") })).status).toBe(201);
   expect((await t.api("POST", `/${svc}/users/alice/policies`, { name: "p" })).status).toBe(204);
-  expect((await t.api("POST", `/${svc}/users/alice/inline-policies`, { name: "i", document: policyDoc("Allow", "s3:GetObject") })).status).toBe(201);
+  expect(
+    (await t.api("POST", `/${svc}/users/alice/inline-policies`, { name: "i", document: policyDoc("Allow", "s3:GetObject") })).status,
+  ).toBe(201);
   expect((await t.api("POST", `/${svc}/groups`, { name: "g" })).status).toBe(201);
   expect((await t.api("POST", `/${svc}/groups/g/users/alice`)).status).toBe(204);
-  expect((await t.api("POST", `/${svc}/roles`, { name: "r", assume_role_policy_document: trustDoc(), tags: [{ key: "t" }], permissions_boundary: "p" })).status).toBe(201);
+  expect(
+    (
+      await t.api("POST", `/${svc}/roles`, {
+        name: "r",
+        assume_role_policy_document: trustDoc(),
+        tags: [{ key: "t" }],
+        permissions_boundary: "p",
+      })
+    ).status,
+  ).toBe(201);
 }
 
 describe("IAM and the service lifecycle", () => {
@@ -81,7 +92,9 @@ describe("IAM and the service lifecycle", () => {
 
     let sawIamGoneWithServiceAlive = false;
     while (await runDurableObjectAlarm(lifecycleStub(s.uuid))) {
-      const row = await env.DB.prepare("SELECT operational_state FROM services WHERE uuid = ?").bind(s.uuid).first<{ operational_state: string }>();
+      const row = await env.DB.prepare("SELECT operational_state FROM services WHERE uuid = ?")
+        .bind(s.uuid)
+        .first<{ operational_state: string }>();
       if (row?.operational_state === "delete-namespace") {
         expect(Object.values(await iamRowCounts(s.uuid)).every((n) => n === 0)).toBe(true);
         sawIamGoneWithServiceAlive = true;

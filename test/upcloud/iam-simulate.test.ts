@@ -5,7 +5,8 @@ async function simulate(t: Tenant, svc: string, body: unknown) {
   return t.api("POST", `/${svc}/policy-simulations`, body);
 }
 
-const decisions = (r: { json: any }) => r.json.results.map((x: { action: string; resource: string; decision: string }) => `${x.action} ${x.resource} ${x.decision}`);
+const decisions = (r: { json: any }) =>
+  r.json.results.map((x: { action: string; resource: string; decision: string }) => `${x.action} ${x.resource} ${x.decision}`);
 
 describe("policy simulation", () => {
   it("answers per action and resource with the deciding statements", async () => {
@@ -36,8 +37,12 @@ describe("policy simulation", () => {
       "s3:ListBucket arn:aws:s3:::bucket/reports/q1.csv implicit-deny",
       "s3:ListBucket arn:aws:s3:::bucket/private/x implicit-deny",
     ]);
-    expect(r.json.results[0].matched_statements).toEqual([{ source: "user:alice/inline:reports", policy: "reports", sid: "ReadReports", index: 0, effect: "Allow" }]);
-    expect(r.json.results[2].matched_statements).toEqual([{ source: "user:alice/inline:reports", policy: "reports", sid: "NoDeletes", index: 1, effect: "Deny" }]);
+    expect(r.json.results[0].matched_statements).toEqual([
+      { source: "user:alice/inline:reports", policy: "reports", sid: "ReadReports", index: 0, effect: "Allow" },
+    ]);
+    expect(r.json.results[2].matched_statements).toEqual([
+      { source: "user:alice/inline:reports", policy: "reports", sid: "NoDeletes", index: 1, effect: "Deny" },
+    ]);
     expect(r.json.results[1].matched_statements).toEqual([]);
   });
 
@@ -49,9 +54,16 @@ describe("policy simulation", () => {
     await t.api("POST", `/${s.uuid}/groups/readers/users/bob`);
     await t.api("POST", `/${s.uuid}/groups/readers/policies`, { name: "ECSS3FullAccess" });
     const base = { principal: { type: "user", name: "bob" }, actions: ["s3:GetObject", "s3:PutObject", "iam:GetUser"], resources: ["*"] };
-    expect(decisions(await simulate(t, s.uuid, base))).toEqual(["s3:GetObject * allowed", "s3:PutObject * allowed", "iam:GetUser * implicit-deny"]);
+    expect(decisions(await simulate(t, s.uuid, base))).toEqual([
+      "s3:GetObject * allowed",
+      "s3:PutObject * allowed",
+      "iam:GetUser * implicit-deny",
+    ]);
     const viaGroup = await simulate(t, s.uuid, base);
-    expect(viaGroup.json.results[0].matched_statements[0]).toMatchObject({ source: "group:readers/managed:ECSS3FullAccess", effect: "Allow" });
+    expect(viaGroup.json.results[0].matched_statements[0]).toMatchObject({
+      source: "group:readers/managed:ECSS3FullAccess",
+      effect: "Allow",
+    });
 
     await t.api("PUT", `/${s.uuid}/users/bob/permissions-boundary`, { policy_name: "ECSS3ReadOnlyAccess" });
     const bounded = await simulate(t, s.uuid, base);
@@ -64,7 +76,9 @@ describe("policy simulation", () => {
     await t.api("POST", `/${s.uuid}/users/bob/policies`, { name: "ECSDenyAll" });
     const denied = await simulate(t, s.uuid, base);
     expect(decisions(denied)).toEqual(["s3:GetObject * explicit-deny", "s3:PutObject * explicit-deny", "iam:GetUser * explicit-deny"]);
-    expect(denied.json.results[0].matched_statements).toEqual([{ source: "user:bob/managed:ECSDenyAll", policy: "ECSDenyAll", index: 0, effect: "Deny" }]);
+    expect(denied.json.results[0].matched_statements).toEqual([
+      { source: "user:bob/managed:ECSDenyAll", policy: "ECSDenyAll", index: 0, effect: "Deny" },
+    ]);
   });
 
   it("uses the default version of custom policies and evaluates conditions against the given context", async () => {
@@ -73,15 +87,31 @@ describe("policy simulation", () => {
     await newIamUser(t, s.uuid, "carol");
     await t.api("POST", `/${s.uuid}/policies`, {
       name: "office",
-      document: policyDoc("Allow", "s3:GetObject", "arn:aws:s3:::b/${aws:username}/*", { Condition: { IpAddress: { "aws:SourceIp": "203.0.113.0/24" } } }),
+      document: policyDoc("Allow", "s3:GetObject", "arn:aws:s3:::b/${aws:username}/*", {
+        Condition: { IpAddress: { "aws:SourceIp": "203.0.113.0/24" } },
+      }),
     });
     await t.api("POST", `/${s.uuid}/users/carol/policies`, { name: "office" });
     const ask = (context?: Record<string, string>) =>
-      simulate(t, s.uuid, { principal: { type: "user", name: "carol" }, actions: ["s3:GetObject"], resources: ["arn:aws:s3:::b/carol/f", "arn:aws:s3:::b/dave/f"], ...(context ? { context } : {}) });
-    expect(decisions(await ask({ "aws:SourceIp": "203.0.113.9" }))).toEqual(["s3:GetObject arn:aws:s3:::b/carol/f allowed", "s3:GetObject arn:aws:s3:::b/dave/f implicit-deny"]);
-    expect(decisions(await ask({ "aws:SourceIp": "198.51.100.1" }))).toEqual(["s3:GetObject arn:aws:s3:::b/carol/f implicit-deny", "s3:GetObject arn:aws:s3:::b/dave/f implicit-deny"]);
+      simulate(t, s.uuid, {
+        principal: { type: "user", name: "carol" },
+        actions: ["s3:GetObject"],
+        resources: ["arn:aws:s3:::b/carol/f", "arn:aws:s3:::b/dave/f"],
+        ...(context ? { context } : {}),
+      });
+    expect(decisions(await ask({ "aws:SourceIp": "203.0.113.9" }))).toEqual([
+      "s3:GetObject arn:aws:s3:::b/carol/f allowed",
+      "s3:GetObject arn:aws:s3:::b/dave/f implicit-deny",
+    ]);
+    expect(decisions(await ask({ "aws:SourceIp": "198.51.100.1" }))).toEqual([
+      "s3:GetObject arn:aws:s3:::b/carol/f implicit-deny",
+      "s3:GetObject arn:aws:s3:::b/dave/f implicit-deny",
+    ]);
     // A missing condition key never turns the conditional Allow into an unconditional one.
-    expect(decisions(await ask())).toEqual(["s3:GetObject arn:aws:s3:::b/carol/f implicit-deny", "s3:GetObject arn:aws:s3:::b/dave/f implicit-deny"]);
+    expect(decisions(await ask())).toEqual([
+      "s3:GetObject arn:aws:s3:::b/carol/f implicit-deny",
+      "s3:GetObject arn:aws:s3:::b/dave/f implicit-deny",
+    ]);
 
     await t.api("POST", `/${s.uuid}/policies/office/versions`, { document: policyDoc("Deny", "s3:*"), is_default: true });
     expect(decisions(await ask({ "aws:SourceIp": "203.0.113.9" }))[0]).toBe("s3:GetObject arn:aws:s3:::b/carol/f explicit-deny");
@@ -94,9 +124,19 @@ describe("policy simulation", () => {
     const s = await newService(t);
     const trust = JSON.stringify({ Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { AWS: "*" } }] });
     await t.api("POST", `/${s.uuid}/roles`, { name: "writer", assume_role_policy_document: trust });
-    await t.api("POST", `/${s.uuid}/roles/writer/inline-policies`, { name: "put", document: policyDoc("Allow", "s3:PutObject", "arn:aws:s3:::b/*") });
-    const body = { principal: { type: "role", name: "writer" }, actions: ["s3:PutObject", "s3:GetObject"], resources: ["arn:aws:s3:::b/k"] };
-    expect(decisions(await simulate(t, s.uuid, body))).toEqual(["s3:PutObject arn:aws:s3:::b/k allowed", "s3:GetObject arn:aws:s3:::b/k implicit-deny"]);
+    await t.api("POST", `/${s.uuid}/roles/writer/inline-policies`, {
+      name: "put",
+      document: policyDoc("Allow", "s3:PutObject", "arn:aws:s3:::b/*"),
+    });
+    const body = {
+      principal: { type: "role", name: "writer" },
+      actions: ["s3:PutObject", "s3:GetObject"],
+      resources: ["arn:aws:s3:::b/k"],
+    };
+    expect(decisions(await simulate(t, s.uuid, body))).toEqual([
+      "s3:PutObject arn:aws:s3:::b/k allowed",
+      "s3:GetObject arn:aws:s3:::b/k implicit-deny",
+    ]);
     const roleArn = `urn:ecs:iam::${s.uuid.replaceAll("-", "")}:role/writer`;
     const bucketPolicy = JSON.stringify({
       Version: "2012-10-17",
@@ -107,7 +147,9 @@ describe("policy simulation", () => {
     });
     const r = await simulate(t, s.uuid, { ...body, resource_policy: encodeURIComponent(bucketPolicy) });
     expect(decisions(r)).toEqual(["s3:PutObject arn:aws:s3:::b/k explicit-deny", "s3:GetObject arn:aws:s3:::b/k allowed"]);
-    expect(r.json.results[1].matched_statements).toEqual([{ source: "resource-policy", policy: "resource-policy", sid: "ReadForWriter", index: 0, effect: "Allow" }]);
+    expect(r.json.results[1].matched_statements).toEqual([
+      { source: "resource-policy", policy: "resource-policy", sid: "ReadForWriter", index: 0, effect: "Allow" },
+    ]);
     const badPolicy = await simulate(t, s.uuid, { ...body, resource_policy: policyDoc("Allow", "s3:GetObject") });
     expect(badPolicy.json.invalid_params).toEqual([{ name: "resource_policy", reason: "Statement[0]: missing Principal or NotPrincipal" }]);
   });
@@ -116,12 +158,24 @@ describe("policy simulation", () => {
     const t = await newTenant();
     const s = await newService(t);
     await newIamUser(t, s.uuid, "alice");
-    expectProblem(await simulate(t, s.uuid, { principal: { type: "user", name: "nobody" }, actions: ["s3:GetObject"], resources: ["*"] }), 404, "RESOURCE_NOT_FOUND");
-    expectProblem(await simulate(t, s.uuid, { principal: { type: "role", name: "alice" }, actions: ["s3:GetObject"], resources: ["*"] }), 404, "RESOURCE_NOT_FOUND");
+    expectProblem(
+      await simulate(t, s.uuid, { principal: { type: "user", name: "nobody" }, actions: ["s3:GetObject"], resources: ["*"] }),
+      404,
+      "RESOURCE_NOT_FOUND",
+    );
+    expectProblem(
+      await simulate(t, s.uuid, { principal: { type: "role", name: "alice" }, actions: ["s3:GetObject"], resources: ["*"] }),
+      404,
+      "RESOURCE_NOT_FOUND",
+    );
     const shape = await simulate(t, s.uuid, { principal: { type: "group", name: "" }, actions: [], resources: "x", context: { k: 5 } });
     expectProblem(shape, 400, "INVALID_REQUEST");
     expect(invalidNames(shape)).toEqual(["actions", "context.k", "principal.name", "principal.type", "resources"]);
-    const values = await simulate(t, s.uuid, { principal: { type: "user", name: "alice" }, actions: ["s3:Get*", "GetObject"], resources: ["bucket/key", "*"] });
+    const values = await simulate(t, s.uuid, {
+      principal: { type: "user", name: "alice" },
+      actions: ["s3:Get*", "GetObject"],
+      resources: ["bucket/key", "*"],
+    });
     expect(invalidNames(values)).toEqual(["actions[0]", "actions[1]", "resources[0]"]);
     const pairs = await simulate(t, s.uuid, {
       principal: { type: "user", name: "alice" },
@@ -129,7 +183,12 @@ describe("policy simulation", () => {
       resources: Array.from({ length: 30 }, (_, i) => `arn:aws:s3:::b${i}`),
     });
     expect(invalidNames(pairs)).toEqual(["actions"]);
-    const ok = await simulate(t, s.uuid, { principal: { type: "user", name: "alice" }, actions: ["s3:GetObject"], resources: ["*"], context: { "aws:SourceIp": ["1.2.3.4"] } });
+    const ok = await simulate(t, s.uuid, {
+      principal: { type: "user", name: "alice" },
+      actions: ["s3:GetObject"],
+      resources: ["*"],
+      context: { "aws:SourceIp": ["1.2.3.4"] },
+    });
     expect(decisions(ok)).toEqual(["s3:GetObject * implicit-deny"]);
   });
 

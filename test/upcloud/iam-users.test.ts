@@ -74,7 +74,9 @@ describe("IAM users", () => {
     await newIamUser(t, s.uuid, "busy");
     const key = await t.api("POST", `/${s.uuid}/users/busy/access-keys`);
     expect((await t.api("POST", `/${s.uuid}/users/busy/policies`, { name: "ECSS3FullAccess" })).status).toBe(204);
-    expect((await t.api("POST", `/${s.uuid}/users/busy/inline-policies`, { name: "inl", document: policyDoc("Allow", "s3:GetObject") })).status).toBe(201);
+    expect(
+      (await t.api("POST", `/${s.uuid}/users/busy/inline-policies`, { name: "inl", document: policyDoc("Allow", "s3:GetObject") })).status,
+    ).toBe(201);
     expect((await t.api("POST", `/${s.uuid}/groups`, { name: "devs" })).status).toBe(201);
     expect((await t.api("POST", `/${s.uuid}/groups/devs/users/busy`)).status).toBe(204);
     expect((await t.api("PUT", `/${s.uuid}/users/busy/tags`, [{ key: "team", value: "a" }])).status).toBe(200);
@@ -113,7 +115,14 @@ describe("IAM users", () => {
         username: "alice",
         arn: `urn:ecs:iam::${s.uuid.replaceAll("-", "")}:user/alice`,
         created_at: expect.any(String),
-        access_keys: [{ access_key_id: key.json.access_key_id, status: "Active", created_at: key.json.created_at, last_used_at: "0001-01-01T00:00:00Z" }],
+        access_keys: [
+          {
+            access_key_id: key.json.access_key_id,
+            status: "Active",
+            created_at: key.json.created_at,
+            last_used_at: "0001-01-01T00:00:00Z",
+          },
+        ],
         policies: [{ name: "ECSS3ReadOnlyAccess", arn: "urn:ecs:iam:::policy/ECSS3ReadOnlyAccess" }],
         tags: [],
       },
@@ -142,7 +151,11 @@ describe("IAM users", () => {
       ["GET", `/${s.uuid}/policies`],
       ["GET", `/${s.uuid}/groups`],
       ["GET", `/${s.uuid}/roles`],
-      ["POST", `/${s.uuid}/policy-simulations`, { principal: { type: "user", name: "alice" }, actions: ["s3:GetObject"], resources: ["*"] }],
+      [
+        "POST",
+        `/${s.uuid}/policy-simulations`,
+        { principal: { type: "user", name: "alice" }, actions: ["s3:GetObject"], resources: ["*"] },
+      ],
     ] as [string, string, unknown?][]) {
       expectProblem(await other.api(m, p, b), 404, "RESOURCE_NOT_FOUND");
     }
@@ -154,7 +167,11 @@ describe("IAM users", () => {
     const t = await newTenant();
     const s = await newService(t);
     expectProblem(await call("GET", `${BASE}/${s.uuid}/users`), 401, "AUTHENTICATION_FAILED");
-    expectProblem(await call("GET", `${BASE}/${s.uuid}/users`, { headers: { Authorization: "Bearer ucat_wrong" } }), 401, "AUTHENTICATION_FAILED");
+    expectProblem(
+      await call("GET", `${BASE}/${s.uuid}/users`, { headers: { Authorization: "Bearer ucat_wrong" } }),
+      401,
+      "AUTHENTICATION_FAILED",
+    );
   });
 });
 
@@ -182,13 +199,28 @@ describe("IAM user tags and permissions boundary", () => {
     await newIamUser(t, s.uuid, "u");
     const obj = await t.api("PUT", `/${s.uuid}/users/u/tags`, { key: "a", value: "b" });
     expectProblem(obj, 400, "INVALID_REQUEST");
-    const many = await t.api("PUT", `/${s.uuid}/users/u/tags`, Array.from({ length: 51 }, (_, i) => ({ key: `k${i}`, value: "v" })));
+    const many = await t.api(
+      "PUT",
+      `/${s.uuid}/users/u/tags`,
+      Array.from({ length: 51 }, (_, i) => ({ key: `k${i}`, value: "v" })),
+    );
     expectProblem(many, 400, "INVALID_REQUEST");
-    expect((await t.api("PUT", `/${s.uuid}/users/u/tags`, Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: "v" })))).status).toBe(200);
+    expect(
+      (
+        await t.api(
+          "PUT",
+          `/${s.uuid}/users/u/tags`,
+          Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: "v" })),
+        )
+      ).status,
+    ).toBe(200);
     const dup = await t.api("PUT", `/${s.uuid}/users/u/tags`, [{ key: "a" }, { key: "a", value: "x" }]);
     expectProblem(dup, 400, "INVALID_REQUEST");
     expect(invalidNames(dup)).toEqual(["[1].key"]);
-    const chars = await t.api("PUT", `/${s.uuid}/users/u/tags`, [{ key: "bad#key", value: "ok" }, { key: "ok", value: "bad<value>" }]);
+    const chars = await t.api("PUT", `/${s.uuid}/users/u/tags`, [
+      { key: "bad#key", value: "ok" },
+      { key: "ok", value: "bad<value>" },
+    ]);
     expect(invalidNames(chars)).toEqual(["[0].key", "[1].value"]);
     expectProblem(await t.api("PUT", `/${s.uuid}/users/nobody/tags`, []), 404, "RESOURCE_NOT_FOUND");
     expectProblem(await t.api("GET", `/${s.uuid}/users/nobody/tags`), 404, "RESOURCE_NOT_FOUND");
@@ -205,7 +237,9 @@ describe("IAM user tags and permissions boundary", () => {
     expect(put.headers.get("content-type")).toMatch(/^application\/json/);
     expect(put.text).toBe('"cap"');
     expect((await t.api("GET", `/${s.uuid}/users/u`)).json.permissions_boundary).toBe("cap");
-    expect((await t.api("PUT", `/${s.uuid}/users/u/permissions-boundary`, { policy_name: "ECSS3ReadOnlyAccess" })).text).toBe('"ECSS3ReadOnlyAccess"');
+    expect((await t.api("PUT", `/${s.uuid}/users/u/permissions-boundary`, { policy_name: "ECSS3ReadOnlyAccess" })).text).toBe(
+      '"ECSS3ReadOnlyAccess"',
+    );
     expectProblem(await t.api("PUT", `/${s.uuid}/users/u/permissions-boundary`, { policy_name: "missing" }), 404, "RESOURCE_NOT_FOUND");
     expectProblem(await t.api("PUT", `/${s.uuid}/users/nobody/permissions-boundary`, { policy_name: "cap" }), 404, "RESOURCE_NOT_FOUND");
     const bad = await t.api("PUT", `/${s.uuid}/users/u/permissions-boundary`, { name: "cap" });

@@ -27,7 +27,11 @@ describe("service lifecycle", () => {
     const tls = seen.find((x) => x.state === "setup-tls")!;
     const domain = s.endpoints[0].domain_name;
     expect(tls.messages).toEqual([
-      expect.objectContaining({ code: "waiting_certificate_issuing", operational_state: "setup-tls", message: `Certificate issuing is in progress for domains: ${domain}, *.${domain}.` }),
+      expect.objectContaining({
+        code: "waiting_certificate_issuing",
+        operational_state: "setup-tls",
+        message: `Certificate issuing is in progress for domains: ${domain}, *.${domain}.`,
+      }),
     ]);
     expect(seen.at(-1)!.messages).toEqual([]);
   });
@@ -64,7 +68,9 @@ describe("service lifecycle", () => {
     const s = await newService(t, { networks: [publicNet, privateNet()], labels: [{ key: "env", value: "x" }] });
     await settle(t, s.uuid);
     // Objects and a bucket row the way the data plane stores them.
-    await env.DB.prepare("INSERT INTO buckets (service_uuid, name, created_at) VALUES (?, 'b1', '2026-01-01T00:00:00Z')").bind(s.uuid).run();
+    await env.DB.prepare("INSERT INTO buckets (service_uuid, name, created_at) VALUES (?, 'b1', '2026-01-01T00:00:00Z')")
+      .bind(s.uuid)
+      .run();
     for (let i = 0; i < 5; i++) await env.OBJECTS.put(`s/${s.uuid}/b1/key-${i}`, "data");
     const keep = `s/${s.uuid}x/b1/other`; // a neighbouring prefix must survive
     await env.OBJECTS.put(keep, "keep");
@@ -149,7 +155,9 @@ describe("setup-dns", () => {
     await t.api("POST", `/${s.uuid}/networks`, privateNet());
     const states = await settle(t, s.uuid);
     expect(states).toContain("setup-dns");
-    const row = await env.DB.prepare("SELECT verification FROM custom_domains WHERE domain_name = ?").bind(domain).first<{ verification: string }>();
+    const row = await env.DB.prepare("SELECT verification FROM custom_domains WHERE domain_name = ?")
+      .bind(domain)
+      .first<{ verification: string }>();
     expect(row!.verification).toBe("verified");
     expect((await t.api("GET", `/${s.uuid}`)).json.state_messages).toEqual([]);
   });

@@ -48,7 +48,10 @@ function captureQueue() {
       for (let i = 0; sent.length; i++) {
         if (i > 1000) throw new Error("queue did not drain");
         const bodies = sent.splice(0, sent.length);
-        const batch = createMessageBatch("stowage-jobs", bodies.map((body, j) => ({ id: `m${i}-${j}`, timestamp: new Date(), attempts: 1, body })));
+        const batch = createMessageBatch(
+          "stowage-jobs",
+          bodies.map((body, j) => ({ id: `m${i}-${j}`, timestamp: new Date(), attempts: 1, body })),
+        );
         const ctx = createExecutionContext();
         await consumeBatch(batch, env);
         expect((await getQueueResult(batch, ctx)).retryMessages).toEqual([]);
@@ -69,7 +72,8 @@ async function multipart(client: S3Client, bucket: string, key: string, parts: U
     const r = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: id, PartNumber: i + 1, Body: body }));
     etags.push({ ETag: r.ETag!, PartNumber: i + 1 });
   }
-  if (finish === "complete") await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id, MultipartUpload: { Parts: etags } }));
+  if (finish === "complete")
+    await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id, MultipartUpload: { Parts: etags } }));
   else await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id }));
 }
 
@@ -159,17 +163,59 @@ describe("usage metrics and metric series", () => {
     expect((await e.tenant.api("GET", `/${uuid}/metrics`)).json).toEqual({ total_objects: 5, total_size_bytes: 5 * MiB + 770 });
     await q.drain();
     expect((await e.tenant.api("GET", `/${uuid}/metrics`)).json).toEqual({ total_objects: 4, total_size_bytes: 5 * MiB + 720 });
-    expect((await e.tenant.api("GET", `/${uuid}/buckets`)).json).toEqual([{ name: b1, deleted: false, total_objects: 4, total_size_bytes: 5 * MiB + 720 }]);
+    expect((await e.tenant.api("GET", `/${uuid}/buckets`)).json).toEqual([
+      { name: b1, deleted: false, total_objects: 4, total_size_bytes: 5 * MiB + 720 },
+    ]);
 
     // Every field of the hourly series, newest first (the default sort).
     at(7, 50);
-    const h0 = { objects_created: 3, bytes_created: 1700, objects_deleted: 1, bytes_deleted: 1000, bytes_received: 1700, objects_total: 2, bytes_total: 700 };
-    const h1 = { objects_created: 2, bytes_created: 600, objects_deleted: 2, bytes_deleted: 700, bytes_transmitted: 400, objects_total: 2, bytes_total: 600 };
+    const h0 = {
+      objects_created: 3,
+      bytes_created: 1700,
+      objects_deleted: 1,
+      bytes_deleted: 1000,
+      bytes_received: 1700,
+      objects_total: 2,
+      bytes_total: 700,
+    };
+    const h1 = {
+      objects_created: 2,
+      bytes_created: 600,
+      objects_deleted: 2,
+      bytes_deleted: 700,
+      bytes_transmitted: 400,
+      objects_total: 2,
+      bytes_total: 600,
+    };
     const h2 = { objects_total: 2, bytes_total: 600 };
-    const h3 = { objects_created: 2, bytes_created: 5 * MiB + 150, objects_deleted: 1, bytes_deleted: 300, bytes_received: 5 * MiB + 250, objects_total: 3, bytes_total: 5 * MiB + 450 };
+    const h3 = {
+      objects_created: 2,
+      bytes_created: 5 * MiB + 150,
+      objects_deleted: 1,
+      bytes_deleted: 300,
+      bytes_received: 5 * MiB + 250,
+      objects_total: 3,
+      bytes_total: 5 * MiB + 450,
+    };
     const quiet = { objects_total: 3, bytes_total: 5 * MiB + 450 };
-    const h7 = { objects_created: 3, bytes_created: 330, objects_deleted: 2, bytes_deleted: 60, bytes_received: 30, bytes_transmitted: 300, objects_total: 4, bytes_total: 5 * MiB + 720 };
-    const hourly = [entry(T0 + 7 * HOUR, 1, h7), ...[6, 5, 4].map((h) => entry(T0 + h * HOUR, 1, quiet)), entry(T0 + 3 * HOUR, 1, h3), entry(T0 + 2 * HOUR, 1, h2), entry(T0 + HOUR, 1, h1), entry(T0, 1, h0)];
+    const h7 = {
+      objects_created: 3,
+      bytes_created: 330,
+      objects_deleted: 2,
+      bytes_deleted: 60,
+      bytes_received: 30,
+      bytes_transmitted: 300,
+      objects_total: 4,
+      bytes_total: 5 * MiB + 720,
+    };
+    const hourly = [
+      entry(T0 + 7 * HOUR, 1, h7),
+      ...[6, 5, 4].map((h) => entry(T0 + h * HOUR, 1, quiet)),
+      entry(T0 + 3 * HOUR, 1, h3),
+      entry(T0 + 2 * HOUR, 1, h2),
+      entry(T0 + HOUR, 1, h1),
+      entry(T0, 1, h0),
+    ];
     // D1 lags behind the meter for H7 (the copy and the last put are not flushed): the series reads both.
     const d1 = (await getHourlyUsage(env, uuid, { from: iso(T0 + 7 * HOUR) })).reduce((n, r) => n + r.objectsCreated, 0);
     expect(d1).toBe(1);
@@ -183,7 +229,11 @@ describe("usage metrics and metric series", () => {
 
     // Defaults: the last 24 hours, 10 newest entries; hours before any traffic are zero.
     const dflt = (await e.tenant.api("GET", `/${uuid}/metrics/series`)).json;
-    expect(dflt).toEqual([...hourly, entry(T0 - HOUR, 1, { objects_total: 0, bytes_total: 0 }), entry(T0 - 2 * HOUR, 1, { objects_total: 0, bytes_total: 0 })]);
+    expect(dflt).toEqual([
+      ...hourly,
+      entry(T0 - HOUR, 1, { objects_total: 0, bytes_total: 0 }),
+      entry(T0 - 2 * HOUR, 1, { objects_total: 0, bytes_total: 0 }),
+    ]);
 
     // Paging, an unaligned from, an exclusive to.
     expect((await e.tenant.api("GET", `/${uuid}/metrics/series?from=${iso(T0)}&sort=start_at&offset=2&limit=3`)).json).toEqual([
@@ -191,22 +241,33 @@ describe("usage metrics and metric series", () => {
       entry(T0 + 3 * HOUR, 1, h3),
       entry(T0 + 4 * HOUR, 1, quiet),
     ]);
-    expect((await e.tenant.api("GET", `/${uuid}/metrics/series?from=${iso(T0 + 90 * 60_000)}&to=${iso(T0 + 3 * HOUR)}&sort=start_at`)).json).toEqual([
-      entry(T0 + HOUR, 1, h1),
-      entry(T0 + 2 * HOUR, 1, h2),
-    ]);
+    expect(
+      (await e.tenant.api("GET", `/${uuid}/metrics/series?from=${iso(T0 + 90 * 60_000)}&to=${iso(T0 + 3 * HOUR)}&sort=start_at`)).json,
+    ).toEqual([entry(T0 + HOUR, 1, h1), entry(T0 + 2 * HOUR, 1, h2)]);
     expect((await e.tenant.api("GET", `/${uuid}/metrics/series?from=${iso(T0)}&limit=0`)).json).toEqual([]);
     expect((await e.tenant.api("GET", `/${uuid}/metrics/series?from=${iso(T0)}&offset=8`)).json).toEqual([]);
 
     // Several hours per interval: 3h intervals aligned to the epoch; the open one ends in the future.
     const three = await e.tenant.api("GET", `/${uuid}/metrics/series?from=${iso(T0)}&to=${iso(T0 + 9 * HOUR)}&interval=3h&sort=start_at`);
     expect(three.json).toEqual([
-      entry(T0, 3, { objects_created: 5, bytes_created: 2300, objects_deleted: 3, bytes_deleted: 1700, bytes_received: 1700, bytes_transmitted: 400, objects_total: 2, bytes_total: 600 }),
+      entry(T0, 3, {
+        objects_created: 5,
+        bytes_created: 2300,
+        objects_deleted: 3,
+        bytes_deleted: 1700,
+        bytes_received: 1700,
+        bytes_transmitted: 400,
+        objects_total: 2,
+        bytes_total: 600,
+      }),
       entry(T0 + 3 * HOUR, 3, h3),
       entry(T0 + 6 * HOUR, 3, h7),
     ]);
     // A timestamp with an offset: 02:00+02:00 is midnight UTC.
-    const day = await e.tenant.api("GET", `/${uuid}/metrics/series?from=${encodeURIComponent(iso(T0).replace("T00:00:00Z", "T02:00:00+02:00"))}&interval=24h`);
+    const day = await e.tenant.api(
+      "GET",
+      `/${uuid}/metrics/series?from=${encodeURIComponent(iso(T0).replace("T00:00:00Z", "T02:00:00+02:00"))}&interval=24h`,
+    );
     expect(day.json).toEqual([
       entry(T0, 24, {
         objects_created: 10,
@@ -282,10 +343,20 @@ describe("usage metrics and metric series", () => {
     });
 
     it("accepts RFC 3339 forms: fractions, offsets, lower-case separators, an unescaped + read as a space", async () => {
-      for (const from of ["2023-10-31T12:00:00.123456Z", "2023-10-31t12:00:00z", "2023-10-31T14:00:00%2B02:00", "2023-10-31T14:00:00+02:00", "2023-10-31T07:30:00-04:30"]) {
+      for (const from of [
+        "2023-10-31T12:00:00.123456Z",
+        "2023-10-31t12:00:00z",
+        "2023-10-31T14:00:00%2B02:00",
+        "2023-10-31T14:00:00+02:00",
+        "2023-10-31T07:30:00-04:30",
+      ]) {
         const r = await t.api("GET", `/${uuid}/metrics/series?from=${from}&to=2023-10-31T15:00:00Z&sort=start_at&interval=1h`);
         expect(r.status, `${from}: ${r.text}`).toBe(200);
-        expect(r.json.map((x: { start_at: string }) => x.start_at)).toEqual(["2023-10-31T12:00:00Z", "2023-10-31T13:00:00Z", "2023-10-31T14:00:00Z"]);
+        expect(r.json.map((x: { start_at: string }) => x.start_at)).toEqual([
+          "2023-10-31T12:00:00Z",
+          "2023-10-31T13:00:00Z",
+          "2023-10-31T14:00:00Z",
+        ]);
       }
     });
 

@@ -35,18 +35,29 @@ describe("OpenAPI document and reference", () => {
     });
     const name = unique("gen");
     const created = await client.POST("/1.3/object-storage-2", {
-      body: { name, region: "europe-1", configured_status: "started", networks: [publicNet as { name: string; type: "public"; family: "IPv4" }] },
+      body: {
+        name,
+        region: "europe-1",
+        configured_status: "started",
+        networks: [publicNet as { name: string; type: "public"; family: "IPv4" }],
+      },
     });
     expect(created.response.status).toBe(201);
     expect(created.data?.name).toBe(name);
     const uuid = created.data!.uuid;
     const got = await client.GET("/1.3/object-storage-2/{service_uuid}", { params: { path: { service_uuid: uuid } } });
     expect(got.data?.operational_state).toBe("pending");
-    const label = await client.POST("/1.3/object-storage-2/{service_uuid}/labels", { params: { path: { service_uuid: uuid } }, body: { key: "env", value: "gen" } });
+    const label = await client.POST("/1.3/object-storage-2/{service_uuid}/labels", {
+      params: { path: { service_uuid: uuid } },
+      body: { key: "env", value: "gen" },
+    });
     expect(label.data).toEqual({ key: "env", value: "gen" });
     const listed = await client.GET("/1.3/object-storage-2", { params: { query: { label: "env=gen" } } });
     expect(listed.data?.map((s) => s.uuid)).toEqual([uuid]);
-    const bad = await client.PATCH("/1.3/object-storage-2/{service_uuid}", { params: { path: { service_uuid: uuid } }, body: { name: "no spaces" } });
+    const bad = await client.PATCH("/1.3/object-storage-2/{service_uuid}", {
+      params: { path: { service_uuid: uuid } },
+      body: { name: "no spaces" },
+    });
     expect(bad.response.status).toBe(400);
     expect(bad.error).toMatchObject({ invalid_params: [{ name: "name" }] });
   });

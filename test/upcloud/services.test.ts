@@ -35,7 +35,12 @@ describe("services: create and get", () => {
     expect(s.updated_at).toBe(s.created_at);
     const [pub, priv, stat] = s.endpoints;
     expect(pub.domain_name).toMatch(/^[a-z0-9]{5}\.localhost$/);
-    expect(pub).toMatchObject({ type: "public", mode: "api", iam_url: `http://${pub.domain_name}:8787/iam`, sts_url: `http://${pub.domain_name}:8787/sts` });
+    expect(pub).toMatchObject({
+      type: "public",
+      mode: "api",
+      iam_url: `http://${pub.domain_name}:8787/iam`,
+      sts_url: `http://${pub.domain_name}:8787/sts`,
+    });
     const label = pub.domain_name.split(".")[0];
     expect(priv).toMatchObject({ domain_name: `${label}-private.localhost`, type: "private", mode: "api" });
     expect(stat).toEqual({ domain_name: `${label}-static.localhost`, type: "public", mode: "static-website" });
@@ -51,8 +56,14 @@ describe("services: create and get", () => {
       name: "bad name!",
       region: "europe-1",
       configured_status: "running",
-      networks: [{ name: "n", type: "private", family: "IPv4" }, { name: "n", type: "public", family: "IPv6" }],
-      labels: [{ key: "_hidden", value: "x" }, { key: "k", value: "y" }],
+      networks: [
+        { name: "n", type: "private", family: "IPv4" },
+        { name: "n", type: "public", family: "IPv6" },
+      ],
+      labels: [
+        { key: "_hidden", value: "x" },
+        { key: "k", value: "y" },
+      ],
     });
     expectProblem(r, 400, "INVALID_REQUEST");
     const names = r.json.invalid_params.map((p: { name: string }) => p.name).sort();
@@ -65,7 +76,10 @@ describe("services: create and get", () => {
       name: unique("svc"),
       region: "europe-1",
       configured_status: "started",
-      networks: [{ name: "n", type: "private", family: "IPv4" }, { name: "n", type: "public", family: "IPv6", uuid: "03aa7245-2ff9-49c8-9f0e-7ca0270d71a4" }],
+      networks: [
+        { name: "n", type: "private", family: "IPv4" },
+        { name: "n", type: "public", family: "IPv6", uuid: "03aa7245-2ff9-49c8-9f0e-7ca0270d71a4" },
+      ],
     });
     expectProblem(r, 400, "INVALID_REQUEST");
     expect(r.json.invalid_params).toEqual([
@@ -79,20 +93,38 @@ describe("services: create and get", () => {
   it("limits networks to 8 and labels to 255, with label value characters checked", async () => {
     const t = await newTenant();
     const nets = Array.from({ length: 9 }, (_, i) => ({ name: `n${i}`, type: "public", family: "IPv4" }));
-    expectProblem(await t.api("POST", "", { name: unique("s"), region: "europe-1", configured_status: "started", networks: nets }), 400, "INVALID_REQUEST");
+    expectProblem(
+      await t.api("POST", "", { name: unique("s"), region: "europe-1", configured_status: "started", networks: nets }),
+      400,
+      "INVALID_REQUEST",
+    );
     const labels = Array.from({ length: 256 }, (_, i) => ({ key: `k${i}`, value: "v" }));
     const r = await t.api("POST", "", { name: unique("s"), region: "europe-1", configured_status: "started", labels });
     expectProblem(r, 400, "INVALID_REQUEST");
     expect(r.json.invalid_params[0].name).toBe("labels");
-    const ctrl = await t.api("POST", "", { name: unique("s"), region: "europe-1", configured_status: "started", labels: [{ key: "ok", value: "tab\there" }] });
+    const ctrl = await t.api("POST", "", {
+      name: unique("s"),
+      region: "europe-1",
+      configured_status: "started",
+      labels: [{ key: "ok", value: "tab\there" }],
+    });
     expect(ctrl.json.invalid_params).toEqual([{ name: "labels[0].value", reason: expect.any(String) }]);
-    const fine = await t.api("POST", "", { name: unique("s"), region: "europe-1", configured_status: "started", labels: [{ key: "a b", value: "Ünïcode — ok! €" }] });
+    const fine = await t.api("POST", "", {
+      name: unique("s"),
+      region: "europe-1",
+      configured_status: "started",
+      labels: [{ key: "a b", value: "Ünïcode — ok! €" }],
+    });
     expect(fine.status).toBe(201);
   });
 
   it("rejects an unknown region, a duplicate name, malformed JSON and the wrong content type", async () => {
     const t = await newTenant();
-    expectProblem(await t.api("POST", "", { name: unique("s"), region: "mars-1", configured_status: "started" }), 404, "RESOURCE_NOT_FOUND");
+    expectProblem(
+      await t.api("POST", "", { name: unique("s"), region: "mars-1", configured_status: "started" }),
+      404,
+      "RESOURCE_NOT_FOUND",
+    );
     const s = await newService(t);
     const dup = await t.api("POST", "", { name: s.name, region: "europe-1", configured_status: "started" });
     expectProblem(dup, 409, "CONFLICT");
@@ -113,7 +145,13 @@ describe("services: create and get", () => {
 describe("services: list", () => {
   it("pages, sorts and filters by labels", async () => {
     const t = await newTenant();
-    const a = await newService(t, { name: "alpha", labels: [{ key: "env", value: "staging" }, { key: "team", value: "x" }] });
+    const a = await newService(t, {
+      name: "alpha",
+      labels: [
+        { key: "env", value: "staging" },
+        { key: "team", value: "x" },
+      ],
+    });
     const b = await newService(t, { name: "bravo", labels: [{ key: "env", value: "prod" }] });
     const c = await newService(t, { name: "charlie", region: "apac-1" });
 
@@ -168,7 +206,13 @@ describe("services: replace and modify", () => {
 
   it("PATCH follows JSON Merge Patch: absent unchanged, null removes, arrays replaced whole", async () => {
     const t = await newTenant();
-    const s = await newService(t, { labels: [{ key: "aa", value: "1" }, { key: "bb", value: "2" }], termination_protection: true });
+    const s = await newService(t, {
+      labels: [
+        { key: "aa", value: "1" },
+        { key: "bb", value: "2" },
+      ],
+      termination_protection: true,
+    });
     const name = await t.api("PATCH", `/${s.uuid}`, { name: "patched" });
     expect(name.json).toMatchObject({ name: "patched", labels: s.labels, networks: s.networks, termination_protection: true });
     const arr = await t.api("PATCH", `/${s.uuid}`, { labels: [{ key: "cc", value: "3" }] });
@@ -214,7 +258,12 @@ describe("services: tenancy and auth", () => {
     const owner = await newTenant();
     const intruder = await newTenant();
     const s = await newService(owner);
-    for (const [m, body] of [["GET"], ["PATCH", { name: "x" }], ["PUT", { name: "x", configured_status: "started" }], ["DELETE"]] as const) {
+    for (const [m, body] of [
+      ["GET"],
+      ["PATCH", { name: "x" }],
+      ["PUT", { name: "x", configured_status: "started" }],
+      ["DELETE"],
+    ] as const) {
       expectProblem(await intruder.api(m, `/${s.uuid}`, body), 404, "RESOURCE_NOT_FOUND");
     }
     expectProblem(await intruder.api("GET", `/${s.uuid}/labels`), 404, "RESOURCE_NOT_FOUND");
@@ -247,7 +296,13 @@ describe("services: tenancy and auth", () => {
 describe("services: embedded custom domains and static websites", () => {
   it("accepts bodies that repeat the current lists and refuses changes with the field named", async () => {
     const t = await newTenant();
-    const created = await t.api("POST", "", { name: unique("svc"), region: "europe-1", configured_status: "started", networks: [publicNet], custom_domains: [] });
+    const created = await t.api("POST", "", {
+      name: unique("svc"),
+      region: "europe-1",
+      configured_status: "started",
+      networks: [publicNet],
+      custom_domains: [],
+    });
     expect(created.status).toBe(201);
     const s = created.json;
     const withDomain = await t.api("POST", "", {
@@ -263,7 +318,13 @@ describe("services: embedded custom domains and static websites", () => {
     expect((await t.api("POST", `/${s.uuid}/custom-domains`, { domain_name: domain, type: "public" })).status).toBe(201);
     const g = (await t.api("GET", `/${s.uuid}`)).json;
     // Echoing the GET body back on PUT is fine.
-    const put = await t.api("PUT", `/${s.uuid}`, { name: g.name, configured_status: "started", networks: g.networks, custom_domains: g.custom_domains, static_websites: g.static_websites });
+    const put = await t.api("PUT", `/${s.uuid}`, {
+      name: g.name,
+      configured_status: "started",
+      networks: g.networks,
+      custom_domains: g.custom_domains,
+      static_websites: g.static_websites,
+    });
     expect(put.status, put.text).toBe(200);
     expect(put.json.custom_domains).toEqual(g.custom_domains);
     const drop = await t.api("PATCH", `/${s.uuid}`, { custom_domains: null });

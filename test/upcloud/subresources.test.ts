@@ -21,7 +21,10 @@ describe("labels", () => {
     const c = await t.api("POST", `/${s.uuid}/labels`, { key: "team", value: "storage" });
     expect(c.status).toBe(201);
     expect(c.json).toEqual({ key: "team", value: "storage" });
-    expect((await t.api("GET", `/${s.uuid}/labels`)).json).toEqual([{ key: "env", value: "prod" }, { key: "team", value: "storage" }]);
+    expect((await t.api("GET", `/${s.uuid}/labels`)).json).toEqual([
+      { key: "env", value: "prod" },
+      { key: "team", value: "storage" },
+    ]);
     expect((await t.api("GET", `/${s.uuid}/labels/team`)).json).toEqual({ key: "team", value: "storage" });
     const ren = await t.api("PATCH", `/${s.uuid}/labels/team`, { key: "squad" });
     expect(ren.json).toEqual({ key: "squad", value: "storage" });
@@ -34,7 +37,12 @@ describe("labels", () => {
 
   it("validates keys and refuses duplicates", async () => {
     const t = await newTenant();
-    const s = await newService(t, { labels: [{ key: "env", value: "prod" }, { key: "other", value: "" }] });
+    const s = await newService(t, {
+      labels: [
+        { key: "env", value: "prod" },
+        { key: "other", value: "" },
+      ],
+    });
     expectProblem(await t.api("POST", `/${s.uuid}/labels`, { key: "env", value: "x" }), 409, "CONFLICT");
     expectProblem(await t.api("PATCH", `/${s.uuid}/labels/env`, { key: "other" }), 409, "CONFLICT");
     for (const key of ["x", "_private", "k".repeat(33), "tab\tkey"]) {
@@ -59,7 +67,11 @@ describe("networks", () => {
     expect((await t.api("GET", `/${s.uuid}/networks`)).json).toEqual([publicNet, privateNet("priv-1")]);
     expect((await t.api("GET", `/${s.uuid}/networks/priv-1`)).json).toEqual(privateNet("priv-1"));
     const svc = (await t.api("GET", `/${s.uuid}`)).json;
-    expect(svc.endpoints.map((e: { type: string; mode: string }) => `${e.type}/${e.mode}`)).toEqual(["public/api", "private/api", "public/static-website"]);
+    expect(svc.endpoints.map((e: { type: string; mode: string }) => `${e.type}/${e.mode}`)).toEqual([
+      "public/api",
+      "private/api",
+      "public/static-website",
+    ]);
     expect((await t.api("DELETE", `/${s.uuid}/networks/public-net`)).status).toBe(204);
     expect((await t.api("GET", `/${s.uuid}`)).json.endpoints.map((e: { type: string }) => e.type)).toEqual(["private"]);
     expectProblem(await t.api("GET", `/${s.uuid}/networks/public-net`), 404, "RESOURCE_NOT_FOUND");

@@ -14,7 +14,9 @@ describe("custom domains", () => {
     expect(a.headers.get("content-type")).toMatch(/^application\/json/);
     expect(a.json).toEqual({ domain_name: name, type: "public", mode: "api" });
     const site = domain("static");
-    expect((await t.api("POST", `/${s.uuid}/custom-domains`, { domain_name: site, type: "public", mode: "static-website" })).status).toBe(201);
+    expect((await t.api("POST", `/${s.uuid}/custom-domains`, { domain_name: site, type: "public", mode: "static-website" })).status).toBe(
+      201,
+    );
 
     const list = await t.api("GET", `/${s.uuid}/custom-domains`);
     expect(list.status).toBe(200);
@@ -132,9 +134,15 @@ describe("custom domains", () => {
     for (const [body, field] of cases) {
       const r = await t.api("POST", `/${s.uuid}/custom-domains`, body);
       expectProblem(r, 400, "INVALID_REQUEST");
-      expect(r.json.invalid_params.map((p: { name: string }) => p.name), JSON.stringify(body)).toEqual([field]);
+      expect(
+        r.json.invalid_params.map((p: { name: string }) => p.name),
+        JSON.stringify(body),
+      ).toEqual([field]);
     }
-    const five = await t.api("POST", `/${s.uuid}/custom-domains`, { domain_name: `a.b.${unique("c").toLowerCase()}.example.com`, type: "public" });
+    const five = await t.api("POST", `/${s.uuid}/custom-domains`, {
+      domain_name: `a.b.${unique("c").toLowerCase()}.example.com`,
+      type: "public",
+    });
     expect(five.status).toBe(201);
     const two = await t.api("POST", `/${s.uuid}/custom-domains`, { domain_name: `${unique("apex").toLowerCase()}.com`, type: "public" });
     expect(two.status).toBe(201);
@@ -178,7 +186,9 @@ describe("custom domains", () => {
   it("never lets concurrent attaches exceed the limit", async () => {
     const t = await newTenant();
     const s = await newService(t);
-    const rs = await Promise.all(Array.from({ length: 8 }, (_, i) => t.api("POST", `/${s.uuid}/custom-domains`, { domain_name: domain(`c${i}`), type: "public" })));
+    const rs = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => t.api("POST", `/${s.uuid}/custom-domains`, { domain_name: domain(`c${i}`), type: "public" })),
+    );
     expect(rs.filter((r) => r.status === 201)).toHaveLength(5);
     expect(rs.filter((r) => r.status === 400)).toHaveLength(3);
     expect((await t.api("GET", `/${s.uuid}/custom-domains`)).json).toHaveLength(5);
@@ -194,7 +204,11 @@ describe("custom domains", () => {
     expect((await t.api("POST", `/${s1.uuid}/custom-domains`, { domain_name: name, type: "public" })).status).toBe(201);
     expectProblem(await t.api("POST", `/${s1.uuid}/custom-domains`, { domain_name: name, type: "public" }), 409, "CONFLICT");
     expectProblem(await t.api("POST", `/${s2.uuid}/custom-domains`, { domain_name: name, type: "public" }), 409, "CONFLICT");
-    expectProblem(await other.api("POST", `/${s3.uuid}/custom-domains`, { domain_name: name.toUpperCase(), type: "public" }), 409, "CONFLICT");
+    expectProblem(
+      await other.api("POST", `/${s3.uuid}/custom-domains`, { domain_name: name.toUpperCase(), type: "public" }),
+      409,
+      "CONFLICT",
+    );
     const mine = domain("mine");
     await t.api("POST", `/${s2.uuid}/custom-domains`, { domain_name: mine, type: "public" });
     expectProblem(await t.api("PATCH", `/${s2.uuid}/custom-domains/${mine}`, { domain_name: name }), 409, "CONFLICT");

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { call, expectProblem, newService, newTenant, privateNet, settle, type Tenant, unique } from "../helpers/api";
 
 const domain = (first = "www") => `${first}.${unique("d").toLowerCase()}.example.com`;
-const staticHost = (s: { endpoints: { domain_name: string; mode: string }[] }) => s.endpoints.find((e) => e.mode === "static-website")!.domain_name;
+const staticHost = (s: { endpoints: { domain_name: string; mode: string }[] }) =>
+  s.endpoints.find((e) => e.mode === "static-website")!.domain_name;
 
 async function staticDomain(t: Tenant, uuid: string, mode = "static-website") {
   const name = domain();
@@ -66,7 +67,12 @@ describe("static website configs", () => {
   it("modifies every field, replaces error pages, keeps domain_name immutable", async () => {
     const t = await newTenant();
     const s = await newService(t);
-    const c = (await t.api("POST", `/${s.uuid}/static-websites`, { bucket_name: "my-website", error_pages: [{ status_code: 404, error_document: "404.html" }] })).json;
+    const c = (
+      await t.api("POST", `/${s.uuid}/static-websites`, {
+        bucket_name: "my-website",
+        error_pages: [{ status_code: 404, error_document: "404.html" }],
+      })
+    ).json;
     await new Promise((r) => setTimeout(r, 2));
     const m = await t.api("PATCH", `/${s.uuid}/static-websites/${staticHost(s)}`, {
       bucket_name: "my-website-v2",
@@ -90,7 +96,12 @@ describe("static website configs", () => {
     });
     expect(m.json.updated_at > c.updated_at).toBe(true);
     const partial = await t.api("PATCH", `/${s.uuid}/static-websites/${staticHost(s)}`, { enabled: true });
-    expect(partial.json).toMatchObject({ enabled: true, spa_mode: true, bucket_name: "my-website-v2", error_pages: [{ error_document: "oops.html" }] });
+    expect(partial.json).toMatchObject({
+      enabled: true,
+      spa_mode: true,
+      bucket_name: "my-website-v2",
+      error_pages: [{ error_document: "oops.html" }],
+    });
     const cleared = await t.api("PATCH", `/${s.uuid}/static-websites/${staticHost(s)}`, { error_pages: [] });
     expect(cleared.json.error_pages).toEqual([]);
     const same = await t.api("PATCH", `/${s.uuid}/static-websites/${staticHost(s)}`, { domain_name: staticHost(s) });
@@ -118,14 +129,22 @@ describe("static website configs", () => {
     const t = await newTenant();
     const s = await newService(t);
     const other = await newService(t);
-    expectProblem(await t.api("POST", `/${s.uuid}/static-websites`, { bucket_name: "b", domain_name: domain() }), 404, "RESOURCE_NOT_FOUND");
+    expectProblem(
+      await t.api("POST", `/${s.uuid}/static-websites`, { bucket_name: "b", domain_name: domain() }),
+      404,
+      "RESOURCE_NOT_FOUND",
+    );
     const apiMode = await staticDomain(t, s.uuid, "api");
     const r = await t.api("POST", `/${s.uuid}/static-websites`, { bucket_name: "b", domain_name: apiMode });
     expectProblem(r, 400, "INVALID_REQUEST");
     expect(r.json.invalid_params).toEqual([{ name: "domain_name", reason: expect.stringContaining("api mode") }]);
     const foreign = await staticDomain(t, other.uuid);
     expectProblem(await t.api("POST", `/${s.uuid}/static-websites`, { bucket_name: "b", domain_name: foreign }), 404, "RESOURCE_NOT_FOUND");
-    expectProblem(await t.api("POST", `/${s.uuid}/static-websites`, { bucket_name: "b", domain_name: staticHost(other) }), 404, "RESOURCE_NOT_FOUND");
+    expectProblem(
+      await t.api("POST", `/${s.uuid}/static-websites`, { bucket_name: "b", domain_name: staticHost(other) }),
+      404,
+      "RESOURCE_NOT_FOUND",
+    );
     const noPublic = await newService(t, { networks: [privateNet()] });
     const np = await t.api("POST", `/${noPublic.uuid}/static-websites`, { bucket_name: "b" });
     expectProblem(np, 400, "INVALID_REQUEST");
@@ -150,7 +169,10 @@ describe("static website configs", () => {
       [{ bucket_name: "b", enabled: 1 }, ["enabled"]],
       [{ bucket_name: "b", domain_name: "nodots" }, ["domain_name"]],
       [{ bucket_name: "b", error_pages: "404.html" }, ["error_pages"]],
-      [{ bucket_name: "b", error_pages: Array.from({ length: 26 }, () => ({ status_code: 404, error_document: "e.html" })) }, ["error_pages"]],
+      [
+        { bucket_name: "b", error_pages: Array.from({ length: 26 }, () => ({ status_code: 404, error_document: "e.html" })) },
+        ["error_pages"],
+      ],
       [page({ status_code: 404 }), ["error_pages[0].error_document"]],
       [page({ status_code: 404, error_document: "/404.html" }), ["error_pages[0].error_document"]],
       [page({ status_code: 404, error_document: "e".repeat(256) }), ["error_pages[0].error_document"]],
@@ -167,7 +189,10 @@ describe("static website configs", () => {
     for (const [body, fields] of cases) {
       const r = await t.api("POST", `/${s.uuid}/static-websites`, body);
       expectProblem(r, 400, "INVALID_REQUEST");
-      expect(r.json.invalid_params.map((p: { name: string }) => p.name), JSON.stringify(body).slice(0, 200)).toEqual(fields);
+      expect(
+        r.json.invalid_params.map((p: { name: string }) => p.name),
+        JSON.stringify(body).slice(0, 200),
+      ).toEqual(fields);
     }
     // The same rules on modify.
     await t.api("POST", `/${s.uuid}/static-websites`, { bucket_name: "b" });

@@ -12,7 +12,10 @@ export function visit(host: string, path = "/", init: RequestInit = {}): Promise
 }
 
 export const publicReadPolicy = (bucket: string, resource = `arn:aws:s3:::${bucket}/*`) =>
-  JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "PublicRead", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: resource }] });
+  JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Sid: "PublicRead", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: resource }],
+  });
 
 /** A bucket row written straight to D1 (the S3 API is not needed to test hosting). */
 export async function seedBucket(serviceUuid: string, name: string, policy: string | null = publicReadPolicy(name)) {
@@ -20,7 +23,10 @@ export async function seedBucket(serviceUuid: string, name: string, policy: stri
 }
 
 export async function setPolicy(serviceUuid: string, name: string, policy: string | null) {
-  await db(env).update(buckets).set({ policy }).where(and(eq(buckets.serviceUuid, serviceUuid), eq(buckets.name, name)));
+  await db(env)
+    .update(buckets)
+    .set({ policy })
+    .where(and(eq(buckets.serviceUuid, serviceUuid), eq(buckets.name, name)));
 }
 
 export async function put(serviceUuid: string, bucket: string, key: string, body: string | Uint8Array, httpMetadata?: R2HTTPMetadata) {
@@ -40,7 +46,8 @@ export async function newSite(config: Record<string, unknown> = {}, files: Recor
   const s = await newService(t);
   const bucket = unique("site").toLowerCase();
   await seedBucket(s.uuid, bucket);
-  for (const [key, body] of Object.entries(files)) await put(s.uuid, bucket, key, body, { contentType: key.endsWith(".html") ? "text/html" : "text/plain" });
+  for (const [key, body] of Object.entries(files))
+    await put(s.uuid, bucket, key, body, { contentType: key.endsWith(".html") ? "text/html" : "text/plain" });
   const r = await t.api("POST", `/${s.uuid}/static-websites`, { bucket_name: bucket, ...config });
   expect(r.status, r.text).toBe(201);
   return { t, uuid: s.uuid, host: r.json.domain_name, bucket };

@@ -52,7 +52,10 @@ describe("static website hosts: methods and no S3 API", () => {
     const bareHost = bare.endpoints.find((e: { mode: string }) => e.mode === "static-website").domain_name;
     for (const host of [site.host, bareHost]) {
       for (const method of ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"]) {
-        const r = await visit(host, "/index.html", { method, body: method === "POST" || method === "PUT" || method === "PATCH" ? "x" : undefined });
+        const r = await visit(host, "/index.html", {
+          method,
+          body: method === "POST" || method === "PUT" || method === "PATCH" ? "x" : undefined,
+        });
         expect(r.status, `${method} ${host}`).toBe(405);
         expect(r.headers.get("allow")).toBe("GET, HEAD");
       }
@@ -62,7 +65,11 @@ describe("static website hosts: methods and no S3 API", () => {
 
   it("never reaches the S3 API or the control plane on a static host", async () => {
     const site = await newSite({}, { "index.html": "hello" });
-    const signed = { Authorization: "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/europe-1/s3/aws4_request, SignedHeaders=host, Signature=00", "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "x-amz-date": "20260101T000000Z" };
+    const signed = {
+      Authorization: "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/europe-1/s3/aws4_request, SignedHeaders=host, Signature=00",
+      "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
+      "x-amz-date": "20260101T000000Z",
+    };
     const list = await visit(site.host, "/?list-type=2", { headers: signed });
     expect(list.status).toBe(200);
     expect(await list.text()).toBe("hello");
@@ -88,10 +95,16 @@ describe("static website hosts: custom domains", () => {
   it("serves a verified static-website custom domain and its own config", async () => {
     const site = await newSite({}, { "index.html": "primary", "other/index.html": "custom" });
     const name = domain();
-    expect((await site.t.api("POST", `/${site.uuid}/custom-domains`, { domain_name: name, type: "public", mode: "static-website" })).status).toBe(201);
+    expect(
+      (await site.t.api("POST", `/${site.uuid}/custom-domains`, { domain_name: name, type: "public", mode: "static-website" })).status,
+    ).toBe(201);
     // Attached but not configured yet.
     await expectNotConfigured(await visit(name, "/"));
-    const c = await site.t.api("POST", `/${site.uuid}/static-websites`, { domain_name: name, bucket_name: site.bucket, bucket_prefix: "other/" });
+    const c = await site.t.api("POST", `/${site.uuid}/static-websites`, {
+      domain_name: name,
+      bucket_name: site.bucket,
+      bucket_prefix: "other/",
+    });
     expect(c.status).toBe(201);
     expect(await (await visit(name, "/")).text()).toBe("custom");
     expect(await (await visit(site.host, "/")).text()).toBe("primary");

@@ -5,7 +5,11 @@ const BODY = "0123456789abcdefghij"; // 20 bytes
 
 async function siteWithFile() {
   const s = await newSite();
-  const obj = await put(s.uuid, s.bucket, "data.txt", BODY, { contentType: "text/plain; charset=utf-8", cacheControl: "public, max-age=60", contentLanguage: "en" });
+  const obj = await put(s.uuid, s.bucket, "data.txt", BODY, {
+    contentType: "text/plain; charset=utf-8",
+    cacheControl: "public, max-age=60",
+    contentLanguage: "en",
+  });
   await put(s.uuid, s.bucket, "untyped.css", "a{}");
   await put(s.uuid, s.bucket, "index.html", "<h1>hi</h1>");
   return { ...s, etag: obj!.httpEtag, uploaded: obj!.uploaded };

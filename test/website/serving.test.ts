@@ -8,7 +8,7 @@ import { newSite, publicReadPolicy, put, setPolicy, visit } from "./helpers";
 const FILES = {
   "index.html": "root index",
   "about.html": "about page",
-  "LICENSE": "license text",
+  LICENSE: "license text",
   "docs/index.html": "docs index",
   "docs/guide.html": "guide",
   "style.css": "body{}",
@@ -62,11 +62,21 @@ describe("static website: paths to keys", () => {
   });
 
   it("maps paths under bucket_prefix and never above it", async () => {
-    const s = await newSite({ bucket_prefix: "public/" }, { "public/index.html": "public index", "public/a/b.html": "deep", "secret.txt": "top secret", "public/x/..html": "dots" });
+    const s = await newSite(
+      { bucket_prefix: "public/" },
+      { "public/index.html": "public index", "public/a/b.html": "deep", "secret.txt": "top secret", "public/x/..html": "dots" },
+    );
     expect(await (await visit(s.host, "/")).text()).toBe("public index");
     expect(await (await visit(s.host, "/a/b")).text()).toBe("deep");
     expect((await visit(s.host, "/secret.txt")).status).toBe(404);
-    for (const path of ["/..%2fsecret.txt", "/%2e%2e%2fsecret.txt", "/a%2F..%2F..%2Fsecret.txt", "/a/.%2e%2fsecret.txt", "/%ZZ", "/a%00b"]) {
+    for (const path of [
+      "/..%2fsecret.txt",
+      "/%2e%2e%2fsecret.txt",
+      "/a%2F..%2F..%2Fsecret.txt",
+      "/a/.%2e%2fsecret.txt",
+      "/%ZZ",
+      "/a%00b",
+    ]) {
       const r = await visit(s.host, path);
       expect(r.status, path).toBe(400);
       expect(await r.text()).not.toContain("top secret");
@@ -140,7 +150,16 @@ describe("static website: error pages", () => {
   });
 
   it("reads error documents relative to bucket_prefix, then from the bucket root", async () => {
-    const s = await newSite({ bucket_prefix: "site/", error_pages: [{ status_code: 404, error_document: "404.html" }, { status_code: 400, error_document: "shared/400.html" }] }, { "site/404.html": "prefixed 404", "shared/400.html": "root 400" });
+    const s = await newSite(
+      {
+        bucket_prefix: "site/",
+        error_pages: [
+          { status_code: 404, error_document: "404.html" },
+          { status_code: 400, error_document: "shared/400.html" },
+        ],
+      },
+      { "site/404.html": "prefixed 404", "shared/400.html": "root 400" },
+    );
     expect(await (await visit(s.host, "/missing")).text()).toBe("prefixed 404");
     expect(await (await visit(s.host, "/..%2f")).text()).toBe("root 400");
   });
@@ -150,14 +169,21 @@ describe("static website: error pages", () => {
     const r = await visit(s.host, "/missing");
     expect(r.status).toBe(404);
     expect(await r.text()).toContain("404 Not Found");
-    const s2 = await newSite({ error_pages: [{ status_code: 404, error_document: "private/404.html" }] }, { ...FILES, "private/404.html": "hidden" });
-    await setPolicy(s2.uuid, s2.bucket, JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [
-        { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${s2.bucket}/*` },
-        { Effect: "Deny", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${s2.bucket}/private/*` },
-      ],
-    }));
+    const s2 = await newSite(
+      { error_pages: [{ status_code: 404, error_document: "private/404.html" }] },
+      { ...FILES, "private/404.html": "hidden" },
+    );
+    await setPolicy(
+      s2.uuid,
+      s2.bucket,
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${s2.bucket}/*` },
+          { Effect: "Deny", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${s2.bucket}/private/*` },
+        ],
+      }),
+    );
     const r2 = await visit(s2.host, "/missing");
     expect(r2.status).toBe(404);
     expect(await r2.text()).not.toContain("hidden");
@@ -178,26 +204,39 @@ describe("static website: public read through the bucket policy", () => {
     expect((await visit(s.host, "/docs/")).status).toBe(200);
     expect((await visit(s.host, "/about.html")).status).toBe(403);
 
-    await setPolicy(s.uuid, s.bucket, JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [
-        { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${s.bucket}/*` },
-        { Effect: "Deny", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${s.bucket}/style.css` },
-      ],
-    }));
+    await setPolicy(
+      s.uuid,
+      s.bucket,
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${s.bucket}/*` },
+          { Effect: "Deny", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${s.bucket}/style.css` },
+        ],
+      }),
+    );
     expect((await visit(s.host, "/style.css")).status).toBe(403);
     expect((await visit(s.host, "/about.html")).status).toBe(200);
   });
 
   it("does not count grants to named principals or other actions as public", async () => {
     const s = await newSite({}, FILES);
-    await setPolicy(s.uuid, s.bucket, JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [
-        { Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:user/alice" }, Action: "s3:GetObject", Resource: `arn:aws:s3:::${s.bucket}/*` },
-        { Effect: "Allow", Principal: "*", Action: "s3:ListBucket", Resource: `arn:aws:s3:::${s.bucket}` },
-      ],
-    }));
+    await setPolicy(
+      s.uuid,
+      s.bucket,
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::123456789012:user/alice" },
+            Action: "s3:GetObject",
+            Resource: `arn:aws:s3:::${s.bucket}/*`,
+          },
+          { Effect: "Allow", Principal: "*", Action: "s3:ListBucket", Resource: `arn:aws:s3:::${s.bucket}` },
+        ],
+      }),
+    );
     expect((await visit(s.host, "/")).status).toBe(403);
     await setPolicy(s.uuid, s.bucket, "not json");
     expect((await visit(s.host, "/")).status).toBe(403);
@@ -205,10 +244,22 @@ describe("static website: public read through the bucket policy", () => {
 
   it("honours policy conditions on the request (aws:SecureTransport)", async () => {
     const s = await newSite({}, FILES);
-    await setPolicy(s.uuid, s.bucket, JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${s.bucket}/*`, Condition: { Bool: { "aws:SecureTransport": "true" } } }],
-    }));
+    await setPolicy(
+      s.uuid,
+      s.bucket,
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: "*",
+            Action: "s3:GetObject",
+            Resource: `arn:aws:s3:::${s.bucket}/*`,
+            Condition: { Bool: { "aws:SecureTransport": "true" } },
+          },
+        ],
+      }),
+    );
     expect((await visit(s.host, "/")).status).toBe(403);
   });
 
@@ -221,7 +272,10 @@ describe("static website: public read through the bucket policy", () => {
     expect(await (await visit(s.host, "/")).text()).not.toContain("orphan bytes");
     await s.t.api("PATCH", `/${s.uuid}/static-websites/${s.host}`, { bucket_name: s.bucket });
     expect((await visit(s.host, "/")).status).toBe(200);
-    await db(env).update(buckets).set({ deletedAt: new Date().toISOString() }).where(and(eq(buckets.serviceUuid, s.uuid), eq(buckets.name, s.bucket)));
+    await db(env)
+      .update(buckets)
+      .set({ deletedAt: new Date().toISOString() })
+      .where(and(eq(buckets.serviceUuid, s.uuid), eq(buckets.name, s.bucket)));
     expect((await visit(s.host, "/")).status).toBe(404);
   });
 });

@@ -61,7 +61,8 @@ describe("http helpers", () => {
     expect(parseRange("bytes=0-9")).toEqual({ offset: 0, length: 10 });
     expect(parseRange("bytes=5-")).toEqual({ offset: 5 });
     expect(parseRange("bytes=-4")).toEqual({ suffix: 4 });
-    for (const h of [null, "", "bytes=-", "bytes=-0", "bytes=9-5", "bytes=0-1,3-4", "lines=0-1"]) expect(parseRange(h), String(h)).toBeNull();
+    for (const h of [null, "", "bytes=-", "bytes=-0", "bytes=9-5", "bytes=0-1,3-4", "lines=0-1"])
+      expect(parseRange(h), String(h)).toBeNull();
     expect(rangeBounds({ offset: 5, length: 100 }, 10)).toEqual({ start: 5, end: 9 });
     expect(rangeBounds({ suffix: 100 }, 10)).toEqual({ start: 0, end: 9 });
     expect(satisfiable({ offset: 10 }, 10)).toBe(false);
@@ -103,7 +104,8 @@ describe("host names", () => {
   it("classifies hosts without a query for the API host, endpoints and literals", () => {
     expect(classifyHost(env, "abc12-static.localhost")).toEqual({ kind: "primary", host: "abc12-static.localhost", label: "abc12" });
     expect(classifyHost(env, "ABC12-STATIC.LOCALHOST.")).toMatchObject({ kind: "primary", label: "abc12" });
-    for (const h of ["abc12.localhost", "bucket.abc12-static.localhost", "localhost", "127.0.0.1", "[::1]", "foo.workers.dev", "nodots"]) expect(classifyHost(env, h), h).toBeNull();
+    for (const h of ["abc12.localhost", "bucket.abc12-static.localhost", "localhost", "127.0.0.1", "[::1]", "foo.workers.dev", "nodots"])
+      expect(classifyHost(env, h), h).toBeNull();
     expect(classifyHost(env, "www.example.com")).toEqual({ kind: "custom", host: "www.example.com" });
   });
 });
@@ -128,21 +130,41 @@ describe("DNS verification", () => {
 
   it("verifies a CNAME to the endpoint plus the _acme-challenge CNAME", async () => {
     const seen: string[] = [];
-    const v = dohVerifier(fakeDoh({ "objects.example.com CNAME": ["ZZZZZ.stowage.example."], "_acme-challenge.objects.example.com CNAME": ["_acme-challenge.zzzzz.stowage.example."] }, seen));
+    const v = dohVerifier(
+      fakeDoh(
+        {
+          "objects.example.com CNAME": ["ZZZZZ.stowage.example."],
+          "_acme-challenge.objects.example.com CNAME": ["_acme-challenge.zzzzz.stowage.example."],
+        },
+        seen,
+      ),
+    );
     expect(await v.verify(expected)).toEqual({ verified: true });
     expect(seen).toEqual(["objects.example.com CNAME", "_acme-challenge.objects.example.com CNAME"]);
   });
 
   it("accepts a flattened apex that shares an address with the endpoint", async () => {
-    const v = dohVerifier(fakeDoh({ "objects.example.com A": ["192.0.2.7"], "zzzzz.stowage.example A": ["192.0.2.7", "192.0.2.8"], "_acme-challenge.objects.example.com CNAME": ["_acme-challenge.zzzzz.stowage.example."] }));
+    const v = dohVerifier(
+      fakeDoh({
+        "objects.example.com A": ["192.0.2.7"],
+        "zzzzz.stowage.example A": ["192.0.2.7", "192.0.2.8"],
+        "_acme-challenge.objects.example.com CNAME": ["_acme-challenge.zzzzz.stowage.example."],
+      }),
+    );
     expect(await v.verify(expected)).toEqual({ verified: true });
   });
 
   it("says which record is missing or wrong", async () => {
     const wrong = dohVerifier(fakeDoh({ "objects.example.com CNAME": ["elsewhere.example.net."] }));
-    expect(await wrong.verify(expected)).toEqual({ verified: false, reason: "CNAME objects.example.com must point to zzzzz.stowage.example (found elsewhere.example.net)" });
+    expect(await wrong.verify(expected)).toEqual({
+      verified: false,
+      reason: "CNAME objects.example.com must point to zzzzz.stowage.example (found elsewhere.example.net)",
+    });
     const noAcme = dohVerifier(fakeDoh({ "objects.example.com CNAME": ["zzzzz.stowage.example."] }));
-    expect(await noAcme.verify(expected)).toEqual({ verified: false, reason: "CNAME _acme-challenge.objects.example.com must point to _acme-challenge.zzzzz.stowage.example (found no CNAME record)" });
+    expect(await noAcme.verify(expected)).toEqual({
+      verified: false,
+      reason: "CNAME _acme-challenge.objects.example.com must point to _acme-challenge.zzzzz.stowage.example (found no CNAME record)",
+    });
   });
 
   it("treats transport failures as unverified, never as an error", async () => {
@@ -208,7 +230,10 @@ describe("re-verification (for the lifecycle's setup-dns step)", () => {
     await t.api("POST", `/${s.uuid}/custom-domains`, { domain_name: good, type: "public" });
     await t.api("POST", `/${s.uuid}/custom-domains`, { domain_name: bad, type: "public" });
     // As if DNS had been broken for `good` at the last check.
-    await db(env).update(customDomains).set({ verification: "failed", verificationDetail: "stale" }).where(eq(customDomains.domainName, good));
+    await db(env)
+      .update(customDomains)
+      .set({ verification: "failed", verificationDetail: "stale" })
+      .where(eq(customDomains.domainName, good));
     expect((await t.api("GET", `/${s.uuid}`)).json.state_messages[0].message).toContain(good);
     await reverifyCustomDomains(env, s.uuid);
     const rows = await db(env).select().from(customDomains).where(eq(customDomains.serviceUuid, s.uuid)).all();

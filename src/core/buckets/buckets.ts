@@ -42,14 +42,20 @@ export async function createServiceBucket(env: Env, accountId: string, serviceUu
   assertMutable(await findService(db(env), accountId, serviceUuid));
   const result = await createBucket(env, serviceUuid, name);
   if (result.kind === "exists") throw conflict(`Bucket "${name}" already exists in this service.`);
-  if (result.kind === "deleting") throw conflict(`Bucket "${name}" is being deleted; its name is available again once its objects are purged.`);
+  if (result.kind === "deleting")
+    throw conflict(`Bucket "${name}" is being deleted; its name is available again once its objects are purged.`);
   // As S3's CreateBucket does: counting starts from zero for the new bucket.
   await usageMeter(env, serviceUuid).resetBucket(serviceUuid, name);
   return { name, deleted: false, total_objects: 0, total_size_bytes: 0 };
 }
 
 /** Live buckets and deleted ones still being purged, by name, with the meter's exact totals. */
-export async function listServiceBuckets(env: Env, accountId: string, serviceUuid: string, page: { limit: number; offset: number }): Promise<BucketView[]> {
+export async function listServiceBuckets(
+  env: Env,
+  accountId: string,
+  serviceUuid: string,
+  page: { limit: number; offset: number },
+): Promise<BucketView[]> {
   const d = db(env);
   await findService(d, accountId, serviceUuid);
   if (page.limit === 0) return [];
@@ -84,4 +90,3 @@ export async function deleteServiceBucket(env: Env, accountId: string, serviceUu
   if (r === "missing") throw notFound("Bucket");
   await queuePurge(env, serviceUuid, name);
 }
-

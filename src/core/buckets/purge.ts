@@ -55,7 +55,13 @@ async function claim(env: Env, serviceUuid: string, name: string, token: string)
   const res = await d
     .update(buckets)
     .set({ purgeLease: token, purgeLeaseUntil: sql`unixepoch() + ${LEASE_SECONDS}` })
-    .where(and(rowOf(serviceUuid, name), isNotNull(buckets.deletedAt), sql`(${buckets.purgeLeaseUntil} IS NULL OR ${buckets.purgeLeaseUntil} <= ${nowSeconds})`))
+    .where(
+      and(
+        rowOf(serviceUuid, name),
+        isNotNull(buckets.deletedAt),
+        sql`(${buckets.purgeLeaseUntil} IS NULL OR ${buckets.purgeLeaseUntil} <= ${nowSeconds})`,
+      ),
+    )
     .run();
   if (res.meta.changes) return null;
   const row = await d
@@ -88,7 +94,12 @@ async function release(env: Env, serviceUuid: string, name: string, token: strin
 const lost = (): PurgeResult => ({ state: "busy", retryAfterSeconds: LEASE_SECONDS });
 
 /** One turn of the purge of one deleted bucket (see the module comment). */
-export async function purgeBucket(env: Env, serviceUuid: string, name: string, budget: Budget = { pages: DEFAULT_PURGE_PAGES }): Promise<PurgeResult> {
+export async function purgeBucket(
+  env: Env,
+  serviceUuid: string,
+  name: string,
+  budget: Budget = { pages: DEFAULT_PURGE_PAGES },
+): Promise<PurgeResult> {
   const token = crypto.randomUUID();
   const refused = await claim(env, serviceUuid, name, token);
   if (refused) return refused;
@@ -113,7 +124,11 @@ export async function purgeBucket(env: Env, serviceUuid: string, name: string, b
  * The lifecycle's `cleanup-deleted-buckets`: purges every deleted bucket of the service; true when
  * none is left, false when another turn is needed.
  */
-export async function purgeDeletedBuckets(env: Env, serviceUuid: string, budget: Budget = { pages: DEFAULT_PURGE_PAGES }): Promise<boolean> {
+export async function purgeDeletedBuckets(
+  env: Env,
+  serviceUuid: string,
+  budget: Budget = { pages: DEFAULT_PURGE_PAGES },
+): Promise<boolean> {
   const gone = await db(env)
     .select({ name: buckets.name })
     .from(buckets)

@@ -10,7 +10,11 @@ export const BucketPurgeMessage = z.object({
 });
 export type BucketPurgeMessageT = z.infer<typeof BucketPurgeMessage>;
 
-export const purgeMessage = (serviceUuid: string, bucket: string): BucketPurgeMessageT => ({ kind: "bucket-purge", service_uuid: serviceUuid, bucket });
+export const purgeMessage = (serviceUuid: string, bucket: string): BucketPurgeMessageT => ({
+  kind: "bucket-purge",
+  service_uuid: serviceUuid,
+  bucket,
+});
 
 /**
  * Runs one bounded turn and, while work remains, sends the message again (at once, or after the
@@ -23,4 +27,6 @@ export async function runBucketPurge(body: BucketPurgeMessageT, env: Env, pages 
   else if (r.state === "busy") await env.JOBS.send(purgeMessage(body.service_uuid, body.bucket), { delaySeconds: r.retryAfterSeconds });
 }
 
-export const bucketPurgeHandler = { schema: BucketPurgeMessage, run: (body, env) => runBucketPurge(body, env) } satisfies QueueHandler<typeof BucketPurgeMessage>;
+export const bucketPurgeHandler = { schema: BucketPurgeMessage, run: (body, env) => runBucketPurge(body, env) } satisfies QueueHandler<
+  typeof BucketPurgeMessage
+>;

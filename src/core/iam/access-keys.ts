@@ -26,13 +26,22 @@ const keyColumns = {
  * Issues a key. The limit check and the insert are one statement (INSERT … SELECT … WHERE count < 2),
  * so two concurrent creates for a user holding one key cannot both succeed.
  */
-export async function createAccessKey(env: Env, accountId: string, serviceUuid: string, username: string, attempt = 0): Promise<NewAccessKey> {
+export async function createAccessKey(
+  env: Env,
+  accountId: string,
+  serviceUuid: string,
+  username: string,
+  attempt = 0,
+): Promise<NewAccessKey> {
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
   const secret = newSecret();
   const sealed = await encryptSecret(config(env).MASTER_KEY, secret);
   const id = newAccessKeyId();
   const createdAt = isoMicro();
-  const held = d.select({ n: count() }).from(iamAccessKeys).where(and(eq(iamAccessKeys.serviceUuid, svc), eq(iamAccessKeys.username, username)));
+  const held = d
+    .select({ n: count() })
+    .from(iamAccessKeys)
+    .where(and(eq(iamAccessKeys.serviceUuid, svc), eq(iamAccessKeys.username, username)));
   let inserted: { id: string }[];
   try {
     inserted = await d
@@ -59,7 +68,10 @@ export async function createAccessKey(env: Env, accountId: string, serviceUuid: 
   }
   if (!inserted.length) {
     await requirePrincipal(d, svc, { type: "user", name: username });
-    throw new CoreError("LIMIT_EXCEEDED", `User "${username}" already has ${LIMITS.keysPerUser} access keys, the maximum. Delete one before creating another.`);
+    throw new CoreError(
+      "LIMIT_EXCEEDED",
+      `User "${username}" already has ${LIMITS.keysPerUser} access keys, the maximum. Delete one before creating another.`,
+    );
   }
   return { access_key_id: id, status: "Active", created_at: createdAt, last_used_at: NEVER_USED, secret_access_key: secret };
 }
@@ -86,21 +98,43 @@ async function missing(d: Db, svc: string, username: string): Promise<never> {
 
 export async function getAccessKey(env: Env, accountId: string, serviceUuid: string, username: string, id: string): Promise<AccessKeyView> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
-  const row = await d.select(keyColumns).from(iamAccessKeys).where(keyOf(svc, username, id)).get();
+  const row = await d
+    .select(keyColumns)
+    .from(iamAccessKeys)
+    .where(keyOf(svc, username, id))
+    .get();
   return row ? accessKeyView(row) : missing(d, svc, username);
 }
 
-export async function setAccessKeyStatus(env: Env, accountId: string, serviceUuid: string, username: string, id: string, status: "Active" | "Inactive" | undefined): Promise<AccessKeyView> {
+export async function setAccessKeyStatus(
+  env: Env,
+  accountId: string,
+  serviceUuid: string,
+  username: string,
+  id: string,
+  status: "Active" | "Inactive" | undefined,
+): Promise<AccessKeyView> {
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
   const [row] =
     status === undefined
-      ? await d.select(keyColumns).from(iamAccessKeys).where(keyOf(svc, username, id)).all()
-      : await d.update(iamAccessKeys).set({ status }).where(keyOf(svc, username, id)).returning(keyColumns);
+      ? await d
+          .select(keyColumns)
+          .from(iamAccessKeys)
+          .where(keyOf(svc, username, id))
+          .all()
+      : await d
+          .update(iamAccessKeys)
+          .set({ status })
+          .where(keyOf(svc, username, id))
+          .returning(keyColumns);
   return row ? accessKeyView(row) : missing(d, svc, username);
 }
 
 export async function deleteAccessKey(env: Env, accountId: string, serviceUuid: string, username: string, id: string): Promise<void> {
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
-  const gone = await d.delete(iamAccessKeys).where(keyOf(svc, username, id)).returning({ id: iamAccessKeys.accessKeyId });
+  const gone = await d
+    .delete(iamAccessKeys)
+    .where(keyOf(svc, username, id))
+    .returning({ id: iamAccessKeys.accessKeyId });
   if (!gone.length) await missing(d, svc, username);
 }

@@ -14,7 +14,12 @@ const of = (svc: string, p: Principal) =>
 export async function listAttachedPolicies(env: Env, accountId: string, serviceUuid: string, p: Principal): Promise<PolicyRef[]> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
   await requirePrincipal(d, svc, p);
-  const rows = await d.select({ name: iamAttachments.policyName }).from(iamAttachments).where(of(svc, p)).orderBy(asc(iamAttachments.createdAt), asc(iamAttachments.policyName)).all();
+  const rows = await d
+    .select({ name: iamAttachments.policyName })
+    .from(iamAttachments)
+    .where(of(svc, p))
+    .orderBy(asc(iamAttachments.createdAt), asc(iamAttachments.policyName))
+    .all();
   return rows.map((r) => policyRef(svc, r.name));
 }
 
@@ -38,21 +43,38 @@ export async function attachPolicy(env: Env, accountId: string, serviceUuid: str
           createdAt: param(isoMicro(), "created_at"),
         })
         .from(t)
-        .where(and(eq(t.serviceUuid, svc), eq(t.name, p.name), policyExists(d, svc, policyName), sql`(${held}) < ${LIMITS.attachedPerPrincipal}`)),
+        .where(
+          and(
+            eq(t.serviceUuid, svc),
+            eq(t.name, p.name),
+            policyExists(d, svc, policyName),
+            sql`(${held}) < ${LIMITS.attachedPerPrincipal}`,
+          ),
+        ),
     )
     .onConflictDoNothing()
     .returning({ name: iamAttachments.policyName });
   if (inserted.length) return;
   await requirePrincipal(d, svc, p);
   if (!(await managedPolicyKnown(d, svc, policyName))) throw notFound("Policy");
-  const already = await d.select({ one: sql`1` }).from(iamAttachments).where(and(of(svc, p), eq(iamAttachments.policyName, policyName))).get();
+  const already = await d
+    .select({ one: sql`1` })
+    .from(iamAttachments)
+    .where(and(of(svc, p), eq(iamAttachments.policyName, policyName)))
+    .get();
   if (already) return;
-  throw new CoreError("LIMIT_EXCEEDED", `${PRINCIPAL_LABEL[p.type]} "${p.name}" already has ${LIMITS.attachedPerPrincipal} attached policies, the maximum.`);
+  throw new CoreError(
+    "LIMIT_EXCEEDED",
+    `${PRINCIPAL_LABEL[p.type]} "${p.name}" already has ${LIMITS.attachedPerPrincipal} attached policies, the maximum.`,
+  );
 }
 
 export async function detachPolicy(env: Env, accountId: string, serviceUuid: string, p: Principal, policyName: string): Promise<void> {
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
-  const gone = await d.delete(iamAttachments).where(and(of(svc, p), eq(iamAttachments.policyName, policyName))).returning({ name: iamAttachments.policyName });
+  const gone = await d
+    .delete(iamAttachments)
+    .where(and(of(svc, p), eq(iamAttachments.policyName, policyName)))
+    .returning({ name: iamAttachments.policyName });
   if (gone.length) return;
   await requirePrincipal(d, svc, p);
   throw new CoreError("NOT_FOUND", `Policy "${policyName}" is not attached to ${p.type} "${p.name}".`);

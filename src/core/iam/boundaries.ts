@@ -10,7 +10,13 @@ export type Bounded = Principal & { type: "user" | "role" };
 const tableOf = (p: Bounded) => (p.type === "user" ? iamUsers : iamRoles);
 
 /** Sets the boundary; the policy (custom or system) must exist when the row is written. Returns its name. */
-export async function setPermissionsBoundary(env: Env, accountId: string, serviceUuid: string, p: Bounded, policyName: string): Promise<string> {
+export async function setPermissionsBoundary(
+  env: Env,
+  accountId: string,
+  serviceUuid: string,
+  p: Bounded,
+  policyName: string,
+): Promise<string> {
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
   const t = tableOf(p);
   const updated = await d

@@ -14,7 +14,11 @@ export interface GroupView {
   created_at: string;
 }
 
-const view = (svc: string, r: { name: string; createdAt: string }): GroupView => ({ name: r.name, arn: iamArn(svc, "group", r.name), created_at: r.createdAt });
+const view = (svc: string, r: { name: string; createdAt: string }): GroupView => ({
+  name: r.name,
+  arn: iamArn(svc, "group", r.name),
+  created_at: r.createdAt,
+});
 
 const groupKey = (svc: string, name: string) => and(eq(iamGroups.serviceUuid, svc), eq(iamGroups.name, name));
 
@@ -42,22 +46,61 @@ export async function createGroup(env: Env, accountId: string, serviceUuid: stri
 function groupIsEmpty(d: Db, svc: string, name: string) {
   const one = { one: sql`1` };
   return and(
-    notExists(d.select(one).from(iamGroupMembers).where(and(eq(iamGroupMembers.serviceUuid, svc), eq(iamGroupMembers.groupName, name)))),
-    notExists(d.select(one).from(iamAttachments).where(and(eq(iamAttachments.serviceUuid, svc), eq(iamAttachments.principalType, "group"), eq(iamAttachments.principalName, name)))),
-    notExists(d.select(one).from(iamInlinePolicies).where(and(eq(iamInlinePolicies.serviceUuid, svc), eq(iamInlinePolicies.principalType, "group"), eq(iamInlinePolicies.principalName, name)))),
+    notExists(
+      d
+        .select(one)
+        .from(iamGroupMembers)
+        .where(and(eq(iamGroupMembers.serviceUuid, svc), eq(iamGroupMembers.groupName, name))),
+    ),
+    notExists(
+      d
+        .select(one)
+        .from(iamAttachments)
+        .where(and(eq(iamAttachments.serviceUuid, svc), eq(iamAttachments.principalType, "group"), eq(iamAttachments.principalName, name))),
+    ),
+    notExists(
+      d
+        .select(one)
+        .from(iamInlinePolicies)
+        .where(
+          and(
+            eq(iamInlinePolicies.serviceUuid, svc),
+            eq(iamInlinePolicies.principalType, "group"),
+            eq(iamInlinePolicies.principalName, name),
+          ),
+        ),
+    ),
   );
 }
 
 /** As in AWS, a group must be emptied (members, attached and inline policies) before it goes. */
 export async function deleteGroup(env: Env, accountId: string, serviceUuid: string, name: string): Promise<void> {
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
-  const gone = await d.delete(iamGroups).where(and(groupKey(svc, name), groupIsEmpty(d, svc, name))).returning({ name: iamGroups.name });
+  const gone = await d
+    .delete(iamGroups)
+    .where(and(groupKey(svc, name), groupIsEmpty(d, svc, name)))
+    .returning({ name: iamGroups.name });
   if (gone.length) return;
   await requirePrincipal(d, svc, { type: "group", name });
   const [members, attached, inline] = await d.batch([
-    d.select({ n: count() }).from(iamGroupMembers).where(and(eq(iamGroupMembers.serviceUuid, svc), eq(iamGroupMembers.groupName, name))),
-    d.select({ n: count() }).from(iamAttachments).where(and(eq(iamAttachments.serviceUuid, svc), eq(iamAttachments.principalType, "group"), eq(iamAttachments.principalName, name))),
-    d.select({ n: count() }).from(iamInlinePolicies).where(and(eq(iamInlinePolicies.serviceUuid, svc), eq(iamInlinePolicies.principalType, "group"), eq(iamInlinePolicies.principalName, name))),
+    d
+      .select({ n: count() })
+      .from(iamGroupMembers)
+      .where(and(eq(iamGroupMembers.serviceUuid, svc), eq(iamGroupMembers.groupName, name))),
+    d
+      .select({ n: count() })
+      .from(iamAttachments)
+      .where(and(eq(iamAttachments.serviceUuid, svc), eq(iamAttachments.principalType, "group"), eq(iamAttachments.principalName, name))),
+    d
+      .select({ n: count() })
+      .from(iamInlinePolicies)
+      .where(
+        and(
+          eq(iamInlinePolicies.serviceUuid, svc),
+          eq(iamInlinePolicies.principalType, "group"),
+          eq(iamInlinePolicies.principalName, name),
+        ),
+      ),
   ]);
   const held = describeCounts([
     [members[0]?.n ?? 0, "member", "members"],
@@ -70,14 +113,22 @@ export async function deleteGroup(env: Env, accountId: string, serviceUuid: stri
 /** Adding a member twice succeeds without change, as in AWS. A user can be in at most 10 groups. */
 export async function addUserToGroup(env: Env, accountId: string, serviceUuid: string, groupName: string, username: string): Promise<void> {
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
-  const held = d.select({ n: count() }).from(iamGroupMembers).where(and(eq(iamGroupMembers.serviceUuid, svc), eq(iamGroupMembers.username, username)));
+  const held = d
+    .select({ n: count() })
+    .from(iamGroupMembers)
+    .where(and(eq(iamGroupMembers.serviceUuid, svc), eq(iamGroupMembers.username, username)));
   const inserted = await write(
     () =>
       d
         .insert(iamGroupMembers)
         .select(
           d
-            .select({ serviceUuid: iamGroups.serviceUuid, groupName: iamGroups.name, username: iamUsers.name, createdAt: param(isoSeconds(), "created_at") })
+            .select({
+              serviceUuid: iamGroups.serviceUuid,
+              groupName: iamGroups.name,
+              username: iamUsers.name,
+              createdAt: param(isoSeconds(), "created_at"),
+            })
             .from(iamGroups)
             .innerJoin(iamUsers, and(eq(iamUsers.serviceUuid, iamGroups.serviceUuid), eq(iamUsers.name, username)))
             .where(and(groupKey(svc, groupName), sql`(${held}) < ${LIMITS.groupsPerUser}`)),
@@ -99,7 +150,13 @@ export async function addUserToGroup(env: Env, accountId: string, serviceUuid: s
   throw new CoreError("LIMIT_EXCEEDED", `User "${username}" is already in ${LIMITS.groupsPerUser} groups, the maximum.`);
 }
 
-export async function removeUserFromGroup(env: Env, accountId: string, serviceUuid: string, groupName: string, username: string): Promise<void> {
+export async function removeUserFromGroup(
+  env: Env,
+  accountId: string,
+  serviceUuid: string,
+  groupName: string,
+  username: string,
+): Promise<void> {
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
   const gone = await d
     .delete(iamGroupMembers)

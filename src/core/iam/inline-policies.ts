@@ -29,7 +29,13 @@ export async function listInlinePolicies(env: Env, accountId: string, serviceUui
   return rows.map(view);
 }
 
-export async function getInlinePolicy(env: Env, accountId: string, serviceUuid: string, p: Principal, name: string): Promise<InlinePolicyView> {
+export async function getInlinePolicy(
+  env: Env,
+  accountId: string,
+  serviceUuid: string,
+  p: Principal,
+  name: string,
+): Promise<InlinePolicyView> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
   const row = await d
     .select({ name: iamInlinePolicies.name, document: iamInlinePolicies.document })
@@ -76,14 +82,20 @@ export async function createInlinePolicy(
   );
   if (!inserted.length) {
     await requirePrincipal(d, svc, p);
-    throw new CoreError("LIMIT_EXCEEDED", `${PRINCIPAL_LABEL[p.type]} "${p.name}" already has ${LIMITS.inlinePerPrincipal} inline policies, the maximum.`);
+    throw new CoreError(
+      "LIMIT_EXCEEDED",
+      `${PRINCIPAL_LABEL[p.type]} "${p.name}" already has ${LIMITS.inlinePerPrincipal} inline policies, the maximum.`,
+    );
   }
   return { name: input.name, document: encodeDocument(doc.text) };
 }
 
 export async function deleteInlinePolicy(env: Env, accountId: string, serviceUuid: string, p: Principal, name: string): Promise<void> {
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
-  const gone = await d.delete(iamInlinePolicies).where(and(of(svc, p), eq(iamInlinePolicies.name, name))).returning({ name: iamInlinePolicies.name });
+  const gone = await d
+    .delete(iamInlinePolicies)
+    .where(and(of(svc, p), eq(iamInlinePolicies.name, name)))
+    .returning({ name: iamInlinePolicies.name });
   if (gone.length) return;
   await requirePrincipal(d, svc, p);
   throw notFound("Inline policy");

@@ -62,15 +62,30 @@ const attachmentCount = (svc: string) =>
 export async function listPolicies(env: Env, accountId: string, serviceUuid: string): Promise<PolicyView[]> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
   const [custom, sys] = await d.batch([
-    d.select({ row: iamPolicies, attachments: attachmentCount(svc) }).from(iamPolicies).where(eq(iamPolicies.serviceUuid, svc)).orderBy(asc(iamPolicies.name)),
+    d
+      .select({ row: iamPolicies, attachments: attachmentCount(svc) })
+      .from(iamPolicies)
+      .where(eq(iamPolicies.serviceUuid, svc))
+      .orderBy(asc(iamPolicies.name)),
     d
       .select({ name: iamAttachments.policyName, n: count() })
       .from(iamAttachments)
-      .where(and(eq(iamAttachments.serviceUuid, svc), inArray(iamAttachments.policyName, SYSTEM_POLICIES.map((p) => p.name))))
+      .where(
+        and(
+          eq(iamAttachments.serviceUuid, svc),
+          inArray(
+            iamAttachments.policyName,
+            SYSTEM_POLICIES.map((p) => p.name),
+          ),
+        ),
+      )
       .groupBy(iamAttachments.policyName),
   ]);
   const sysCounts = new Map(sys.map((r) => [r.name, r.n]));
-  return [...SYSTEM_POLICIES.map((p) => systemView(p, sysCounts.get(p.name) ?? 0, false)), ...custom.map((c) => customView(svc, c.row, c.attachments))];
+  return [
+    ...SYSTEM_POLICIES.map((p) => systemView(p, sysCounts.get(p.name) ?? 0, false)),
+    ...custom.map((c) => customView(svc, c.row, c.attachments)),
+  ];
 }
 
 async function loadCustom(d: Db, svc: string, name: string) {
@@ -79,7 +94,11 @@ async function loadCustom(d: Db, svc: string, name: string) {
     .from(iamPolicies)
     .innerJoin(
       iamPolicyVersions,
-      and(eq(iamPolicyVersions.serviceUuid, iamPolicies.serviceUuid), eq(iamPolicyVersions.policyName, iamPolicies.name), eq(iamPolicyVersions.version, iamPolicies.defaultVersion)),
+      and(
+        eq(iamPolicyVersions.serviceUuid, iamPolicies.serviceUuid),
+        eq(iamPolicyVersions.policyName, iamPolicies.name),
+        eq(iamPolicyVersions.version, iamPolicies.defaultVersion),
+      ),
     )
     .where(and(eq(iamPolicies.serviceUuid, svc), eq(iamPolicies.name, name)))
     .get();
@@ -88,7 +107,11 @@ async function loadCustom(d: Db, svc: string, name: string) {
 }
 
 async function systemAttachments(d: Db, svc: string, name: string): Promise<number> {
-  const r = await d.select({ n: count() }).from(iamAttachments).where(and(eq(iamAttachments.serviceUuid, svc), eq(iamAttachments.policyName, name))).get();
+  const r = await d
+    .select({ n: count() })
+    .from(iamAttachments)
+    .where(and(eq(iamAttachments.serviceUuid, svc), eq(iamAttachments.policyName, name)))
+    .get();
   return r?.n ?? 0;
 }
 
@@ -114,19 +137,35 @@ export async function createPolicy(
   if (getSystemPolicy(input.name)) throw conflict(`"${input.name}" is the name of a system policy.`);
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
   const now = isoSeconds();
-  const row: PolicyRow = { serviceUuid: svc, name: input.name, description: input.description ?? "", defaultVersion: 1, nextVersion: 2, createdAt: now, updatedAt: now };
+  const row: PolicyRow = {
+    serviceUuid: svc,
+    name: input.name,
+    description: input.description ?? "",
+    defaultVersion: 1,
+    nextVersion: 2,
+    createdAt: now,
+    updatedAt: now,
+  };
   await write(
     () =>
       d.batch([
         d.insert(iamPolicies).values(row),
-        d.insert(iamPolicyVersions).values({ serviceUuid: svc, policyName: input.name, version: 1, document: doc.text, normalized: doc.normalized, createdAt: now }),
+        d
+          .insert(iamPolicyVersions)
+          .values({ serviceUuid: svc, policyName: input.name, version: 1, document: doc.text, normalized: doc.normalized, createdAt: now }),
       ]),
     `Policy "${input.name}" already exists.`,
   );
   return customView(svc, row, 0, doc.text);
 }
 
-export async function setDefaultVersion(env: Env, accountId: string, serviceUuid: string, name: string, version: string): Promise<PolicyView> {
+export async function setDefaultVersion(
+  env: Env,
+  accountId: string,
+  serviceUuid: string,
+  name: string,
+  version: string,
+): Promise<PolicyView> {
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
   if (getSystemPolicy(name)) throw readOnly(name);
   const n = parseVersionId("version_id", version);
@@ -160,21 +199,46 @@ export async function deletePolicy(env: Env, accountId: string, serviceUuid: str
       and(
         eq(iamPolicies.serviceUuid, svc),
         eq(iamPolicies.name, name),
-        notExists(d.select(one).from(iamAttachments).where(and(eq(iamAttachments.serviceUuid, svc), eq(iamAttachments.policyName, name)))),
-        notExists(d.select(one).from(iamUsers).where(and(eq(iamUsers.serviceUuid, svc), eq(iamUsers.permissionsBoundary, name)))),
-        notExists(d.select(one).from(iamRoles).where(and(eq(iamRoles.serviceUuid, svc), eq(iamRoles.permissionsBoundary, name)))),
+        notExists(
+          d
+            .select(one)
+            .from(iamAttachments)
+            .where(and(eq(iamAttachments.serviceUuid, svc), eq(iamAttachments.policyName, name))),
+        ),
+        notExists(
+          d
+            .select(one)
+            .from(iamUsers)
+            .where(and(eq(iamUsers.serviceUuid, svc), eq(iamUsers.permissionsBoundary, name))),
+        ),
+        notExists(
+          d
+            .select(one)
+            .from(iamRoles)
+            .where(and(eq(iamRoles.serviceUuid, svc), eq(iamRoles.permissionsBoundary, name))),
+        ),
       ),
     )
     .returning({ name: iamPolicies.name });
   if (gone.length) return;
   const r = await loadCustom(d, svc, name);
   const [users, roles] = await d.batch([
-    d.select({ n: count() }).from(iamUsers).where(and(eq(iamUsers.serviceUuid, svc), eq(iamUsers.permissionsBoundary, name))),
-    d.select({ n: count() }).from(iamRoles).where(and(eq(iamRoles.serviceUuid, svc), eq(iamRoles.permissionsBoundary, name))),
+    d
+      .select({ n: count() })
+      .from(iamUsers)
+      .where(and(eq(iamUsers.serviceUuid, svc), eq(iamUsers.permissionsBoundary, name))),
+    d
+      .select({ n: count() })
+      .from(iamRoles)
+      .where(and(eq(iamRoles.serviceUuid, svc), eq(iamRoles.permissionsBoundary, name))),
   ]);
   const held = describeCounts([
     [r.attachments, "attachment", "attachments"],
     [(users[0]?.n ?? 0) + (roles[0]?.n ?? 0), "use as a permissions boundary", "uses as a permissions boundary"],
   ]);
-  throw inUse(`Policy "${name}"`, held || "attachments", "Detach it from every user, group and role (and remove it as a permissions boundary) first.");
+  throw inUse(
+    `Policy "${name}"`,
+    held || "attachments",
+    "Detach it from every user, group and role (and remove it as a permissions boundary) first.",
+  );
 }

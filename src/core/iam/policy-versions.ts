@@ -20,11 +20,21 @@ export interface PolicyVersionView {
 }
 
 function view(version: number, document: string, isDefault: boolean, createdAt: string): PolicyVersionView {
-  return { version_id: versionId(version), document: encodeDocument(document), is_default: isDefault, created_at: createdAt, create_date: createdAt };
+  return {
+    version_id: versionId(version),
+    document: encodeDocument(document),
+    is_default: isDefault,
+    created_at: createdAt,
+    create_date: createdAt,
+  };
 }
 
 async function policyRow(d: Db, svc: string, name: string) {
-  const row = await d.select().from(iamPolicies).where(and(eq(iamPolicies.serviceUuid, svc), eq(iamPolicies.name, name))).get();
+  const row = await d
+    .select()
+    .from(iamPolicies)
+    .where(and(eq(iamPolicies.serviceUuid, svc), eq(iamPolicies.name, name)))
+    .get();
   if (!row) throw notFound("Policy");
   return row;
 }
@@ -43,7 +53,10 @@ export async function listPolicyVersions(env: Env, accountId: string, serviceUui
   const sys = getSystemPolicy(name);
   if (sys) return [view(1, sys.json, true, SYSTEM_POLICY_TIME)];
   const [policies, versions] = await d.batch([
-    d.select().from(iamPolicies).where(and(eq(iamPolicies.serviceUuid, svc), eq(iamPolicies.name, name))),
+    d
+      .select()
+      .from(iamPolicies)
+      .where(and(eq(iamPolicies.serviceUuid, svc), eq(iamPolicies.name, name))),
     d.select().from(iamPolicyVersions).where(versionsOf(svc, name)).orderBy(desc(iamPolicyVersions.version)),
   ]);
   const p = policies[0];
@@ -51,7 +64,13 @@ export async function listPolicyVersions(env: Env, accountId: string, serviceUui
   return versions.map((v) => view(v.version, v.document, v.version === p.defaultVersion, v.createdAt));
 }
 
-export async function getPolicyVersion(env: Env, accountId: string, serviceUuid: string, name: string, id: string): Promise<PolicyVersionView> {
+export async function getPolicyVersion(
+  env: Env,
+  accountId: string,
+  serviceUuid: string,
+  name: string,
+  id: string,
+): Promise<PolicyVersionView> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
   const sys = getSystemPolicy(name);
   if (sys) {
@@ -60,7 +79,11 @@ export async function getPolicyVersion(env: Env, accountId: string, serviceUuid:
   }
   const n = pathVersion(id);
   const p = await policyRow(d, svc, name);
-  const v = await d.select().from(iamPolicyVersions).where(and(versionsOf(svc, name), eq(iamPolicyVersions.version, n))).get();
+  const v = await d
+    .select()
+    .from(iamPolicyVersions)
+    .where(and(versionsOf(svc, name), eq(iamPolicyVersions.version, n)))
+    .get();
   if (!v) throw notFound("Policy version");
   return view(v.version, v.document, v.version === p.defaultVersion, v.createdAt);
 }
@@ -119,7 +142,10 @@ export async function createPolicyVersion(
   const v = inserted[0];
   if (!v) {
     await policyRow(d, svc, name);
-    throw new CoreError("LIMIT_EXCEEDED", `Policy "${name}" already has ${LIMITS.versionsPerPolicy} versions, the maximum. Delete a non-default version first.`);
+    throw new CoreError(
+      "LIMIT_EXCEEDED",
+      `Policy "${name}" already has ${LIMITS.versionsPerPolicy} versions, the maximum. Delete a non-default version first.`,
+    );
   }
   return view(v.version, doc.text, isDefault, now);
 }
@@ -134,14 +160,20 @@ export async function deletePolicyVersion(env: Env, accountId: string, serviceUu
       and(
         versionsOf(svc, name),
         eq(iamPolicyVersions.version, n),
-        ne(iamPolicyVersions.version, sql`(select ${iamPolicies.defaultVersion} from ${iamPolicies} where ${iamPolicies.serviceUuid} = ${svc} and ${iamPolicies.name} = ${name})`),
+        ne(
+          iamPolicyVersions.version,
+          sql`(select ${iamPolicies.defaultVersion} from ${iamPolicies} where ${iamPolicies.serviceUuid} = ${svc} and ${iamPolicies.name} = ${name})`,
+        ),
       ),
     )
     .returning({ version: iamPolicyVersions.version });
   if (gone.length) return;
   const p = await policyRow(d, svc, name);
   if (p.defaultVersion === n) {
-    throw new CoreError("SERVICE_ERROR", `${id} is the default version of policy "${name}" and cannot be deleted. Make another version the default first.`);
+    throw new CoreError(
+      "SERVICE_ERROR",
+      `${id} is the default version of policy "${name}" and cannot be deleted. Make another version the default first.`,
+    );
   }
   throw notFound("Policy version");
 }

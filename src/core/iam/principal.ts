@@ -8,7 +8,16 @@ import { config } from "../../config";
 import { decryptSecret } from "../../lib/crypto";
 import { IsolateCache } from "../../lib/isolate-cache";
 import { isoSeconds } from "../../lib/time";
-import { iamAccessKeys, iamAttachments, iamGroupMembers, iamInlinePolicies, iamPolicies, iamPolicyVersions, iamRoles, iamUsers } from "../../schema/iam.tables";
+import {
+  iamAccessKeys,
+  iamAttachments,
+  iamGroupMembers,
+  iamInlinePolicies,
+  iamPolicies,
+  iamPolicyVersions,
+  iamRoles,
+  iamUsers,
+} from "../../schema/iam.tables";
 import { services } from "../../schema/tables";
 import { db as getDb } from "../../storage/db";
 import { getSystemPolicy, type NamedPolicy, type PolicyDocument } from "../policy";
@@ -68,7 +77,12 @@ const keyCache = new IsolateCache<AccessKeyPrincipal | null>();
  * works at once.
  */
 export function findAccessKeyCached(env: Env, accessKeyId: string, now: number = Date.now()): Promise<AccessKeyPrincipal | null> {
-  return keyCache.get(accessKeyId, () => findAccessKey(env, accessKeyId), (key) => key !== null, now);
+  return keyCache.get(
+    accessKeyId,
+    () => findAccessKey(env, accessKeyId),
+    (key) => key !== null,
+    now,
+  );
 }
 
 /**
@@ -101,7 +115,11 @@ function documentOf(policyName: string, normalized: string | null): PolicyDocume
 function defaultVersionJoin(svc: string, nameCol: AnySQLiteColumn) {
   return {
     policies: and(eq(iamPolicies.serviceUuid, svc), eq(iamPolicies.name, nameCol)),
-    versions: and(eq(iamPolicyVersions.serviceUuid, svc), eq(iamPolicyVersions.policyName, iamPolicies.name), eq(iamPolicyVersions.version, iamPolicies.defaultVersion)),
+    versions: and(
+      eq(iamPolicyVersions.serviceUuid, svc),
+      eq(iamPolicyVersions.policyName, iamPolicies.name),
+      eq(iamPolicyVersions.version, iamPolicies.defaultVersion),
+    ),
   };
 }
 
@@ -111,12 +129,12 @@ type Principal = { type: "user" | "role"; name: string };
 function policyQueries(d: ReturnType<typeof getDb>, serviceUuid: string, principal: Principal) {
   const svc = serviceUuid;
   const { type, name } = principal;
-  const groupsOfUser = d.select({ g: iamGroupMembers.groupName }).from(iamGroupMembers).where(and(eq(iamGroupMembers.serviceUuid, svc), eq(iamGroupMembers.username, name)));
+  const groupsOfUser = d
+    .select({ g: iamGroupMembers.groupName })
+    .from(iamGroupMembers)
+    .where(and(eq(iamGroupMembers.serviceUuid, svc), eq(iamGroupMembers.username, name)));
   const owners = (typeCol: AnySQLiteColumn, nameCol: AnySQLiteColumn): SQL =>
-    or(
-      and(eq(typeCol, type), eq(nameCol, name)),
-      type === "user" ? and(eq(typeCol, "group"), inArray(nameCol, groupsOfUser)) : undefined,
-    )!;
+    or(and(eq(typeCol, type), eq(nameCol, name)), type === "user" ? and(eq(typeCol, "group"), inArray(nameCol, groupsOfUser)) : undefined)!;
   const bt = type === "user" ? iamUsers : iamRoles;
   const bj = defaultVersionJoin(svc, bt.permissionsBoundary);
   const aj = defaultVersionJoin(svc, iamAttachments.policyName);
@@ -129,13 +147,23 @@ function policyQueries(d: ReturnType<typeof getDb>, serviceUuid: string, princip
       .leftJoin(iamPolicyVersions, bj.versions)
       .where(and(eq(bt.serviceUuid, svc), eq(bt.name, name))),
     d
-      .select({ type: iamAttachments.principalType, owner: iamAttachments.principalName, policy: iamAttachments.policyName, normalized: iamPolicyVersions.normalized })
+      .select({
+        type: iamAttachments.principalType,
+        owner: iamAttachments.principalName,
+        policy: iamAttachments.policyName,
+        normalized: iamPolicyVersions.normalized,
+      })
       .from(iamAttachments)
       .leftJoin(iamPolicies, aj.policies)
       .leftJoin(iamPolicyVersions, aj.versions)
       .where(and(eq(iamAttachments.serviceUuid, svc), owners(iamAttachments.principalType, iamAttachments.principalName))),
     d
-      .select({ type: iamInlinePolicies.principalType, owner: iamInlinePolicies.principalName, name: iamInlinePolicies.name, normalized: iamInlinePolicies.normalized })
+      .select({
+        type: iamInlinePolicies.principalType,
+        owner: iamInlinePolicies.principalName,
+        name: iamInlinePolicies.name,
+        normalized: iamInlinePolicies.normalized,
+      })
       .from(iamInlinePolicies)
       .where(and(eq(iamInlinePolicies.serviceUuid, svc), owners(iamInlinePolicies.principalType, iamInlinePolicies.principalName))),
   ] as const;
@@ -155,7 +183,9 @@ function assemblePolicies({ type, name }: Principal, [boundaryRows, attached, in
   }
   const b = boundaryRows[0];
   const boundary =
-    b && b.boundary !== null ? { name: b.boundary, source: `${type}:${name}/boundary:${b.boundary}`, document: documentOf(b.boundary, b.normalized) } : null;
+    b && b.boundary !== null
+      ? { name: b.boundary, source: `${type}:${name}/boundary:${b.boundary}`, document: documentOf(b.boundary, b.normalized) }
+      : null;
   return { policies, boundary };
 }
 
@@ -196,6 +226,11 @@ export const identityCache = new IsolateCache<IdentityPolicies>();
 export const identityCacheKey = (serviceUuid: string, username: string) => `${serviceUuid}\n${username}`;
 
 /** identityPolicies for the data plane's hot path, kept in this isolate's memory (see IsolateCache). */
-export function identityPoliciesCached(env: Env, serviceUuid: string, username: string, now: number = Date.now()): Promise<IdentityPolicies> {
+export function identityPoliciesCached(
+  env: Env,
+  serviceUuid: string,
+  username: string,
+  now: number = Date.now(),
+): Promise<IdentityPolicies> {
   return identityCache.get(identityCacheKey(serviceUuid, username), () => identityPolicies(env, serviceUuid, username), undefined, now);
 }

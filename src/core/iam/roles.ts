@@ -6,7 +6,19 @@ import { isoSeconds } from "../../lib/time";
 import { iamAttachments, iamInlinePolicies, iamRoles, iamTags } from "../../schema/iam.tables";
 import type { Db } from "../../storage/db";
 import { notFound } from "../errors";
-import { checkDescription, checkMaxSession, checkName, checkTags, encodeDocument, iamArn, LIMITS, MAX_SESSION, newRoleId, parseDocument, type Tag } from "./rules";
+import {
+  checkDescription,
+  checkMaxSession,
+  checkName,
+  checkTags,
+  encodeDocument,
+  iamArn,
+  LIMITS,
+  MAX_SESSION,
+  newRoleId,
+  parseDocument,
+  type Tag,
+} from "./rules";
 import { describeCounts, inUse, policyExists, requirePrincipal, scope, write } from "./store";
 import { insertTags } from "./tags";
 import { byPosition, policyRef, type PolicyRef, tagView } from "./views";
@@ -38,7 +50,11 @@ const roleKey = (svc: string, name: string) => and(eq(iamRoles.serviceUuid, svc)
 async function loadRoles(d: Db, svc: string, name?: string): Promise<RoleView[]> {
   const only = (col: AnySQLiteColumn) => (name === undefined ? undefined : eq(col, name));
   const [roles, attached, inline, tags] = await d.batch([
-    d.select().from(iamRoles).where(and(eq(iamRoles.serviceUuid, svc), name === undefined ? undefined : eq(iamRoles.name, name))).orderBy(asc(iamRoles.name)),
+    d
+      .select()
+      .from(iamRoles)
+      .where(and(eq(iamRoles.serviceUuid, svc), name === undefined ? undefined : eq(iamRoles.name, name)))
+      .orderBy(asc(iamRoles.name)),
     d
       .select({ role: iamAttachments.principalName, policy: iamAttachments.policyName })
       .from(iamAttachments)
@@ -47,7 +63,9 @@ async function loadRoles(d: Db, svc: string, name?: string): Promise<RoleView[]>
     d
       .select({ role: iamInlinePolicies.principalName, name: iamInlinePolicies.name })
       .from(iamInlinePolicies)
-      .where(and(eq(iamInlinePolicies.serviceUuid, svc), eq(iamInlinePolicies.principalType, "role"), only(iamInlinePolicies.principalName)))
+      .where(
+        and(eq(iamInlinePolicies.serviceUuid, svc), eq(iamInlinePolicies.principalType, "role"), only(iamInlinePolicies.principalName)),
+      )
       .orderBy(asc(iamInlinePolicies.name)),
     d
       .select({ role: iamTags.principalName, key: iamTags.key, value: iamTags.value, position: iamTags.position })
@@ -114,7 +132,12 @@ export async function createRole(env: Env, accountId: string, serviceUuid: strin
       sql`select ${svc}, ${input.name}, ${id}, ${input.description ?? ""}, ${doc.text}, ${doc.normalized}, ${input.max_session_duration ?? MAX_SESSION.default}, ${boundary}, ${now}, ${now} where ${guard}`,
     )
     .returning({ name: iamRoles.name });
-  const roleWritten = exists(d.select({ one: sql`1` }).from(iamRoles).where(eq(iamRoles.id, id)));
+  const roleWritten = exists(
+    d
+      .select({ one: sql`1` })
+      .from(iamRoles)
+      .where(eq(iamRoles.id, id)),
+  );
   const inserted = await write(async () => {
     if (!tags.length) return insertRole;
     const [rows] = await d.batch([insertRole, insertTags(d, svc, { type: "role", name: input.name }, tags, roleWritten)]);
@@ -142,7 +165,13 @@ export async function updateRole(
   return loadRole(d, svc, name);
 }
 
-export async function replaceTrustPolicy(env: Env, accountId: string, serviceUuid: string, name: string, document: string): Promise<{ document: string }> {
+export async function replaceTrustPolicy(
+  env: Env,
+  accountId: string,
+  serviceUuid: string,
+  name: string,
+  document: string,
+): Promise<{ document: string }> {
   const doc = trust("document", document);
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
   const updated = await d
@@ -158,10 +187,21 @@ export async function replaceTrustPolicy(env: Env, accountId: string, serviceUui
 export async function deleteRole(env: Env, accountId: string, serviceUuid: string, name: string): Promise<void> {
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
   const one = { one: sql`1` };
-  const attachedQ = d.select(one).from(iamAttachments).where(and(eq(iamAttachments.serviceUuid, svc), eq(iamAttachments.principalType, "role"), eq(iamAttachments.principalName, name)));
-  const inlineQ = d.select(one).from(iamInlinePolicies).where(and(eq(iamInlinePolicies.serviceUuid, svc), eq(iamInlinePolicies.principalType, "role"), eq(iamInlinePolicies.principalName, name)));
+  const attachedQ = d
+    .select(one)
+    .from(iamAttachments)
+    .where(and(eq(iamAttachments.serviceUuid, svc), eq(iamAttachments.principalType, "role"), eq(iamAttachments.principalName, name)));
+  const inlineQ = d
+    .select(one)
+    .from(iamInlinePolicies)
+    .where(
+      and(eq(iamInlinePolicies.serviceUuid, svc), eq(iamInlinePolicies.principalType, "role"), eq(iamInlinePolicies.principalName, name)),
+    );
   const [gone] = await d.batch([
-    d.delete(iamRoles).where(and(roleKey(svc, name), notExists(attachedQ), notExists(inlineQ))).returning({ name: iamRoles.name }),
+    d
+      .delete(iamRoles)
+      .where(and(roleKey(svc, name), notExists(attachedQ), notExists(inlineQ)))
+      .returning({ name: iamRoles.name }),
     d
       .delete(iamTags)
       .where(
@@ -176,8 +216,16 @@ export async function deleteRole(env: Env, accountId: string, serviceUuid: strin
   if (gone.length) return;
   await requirePrincipal(d, svc, { type: "role", name });
   const [attached, inline] = await d.batch([
-    d.select({ n: count() }).from(iamAttachments).where(and(eq(iamAttachments.serviceUuid, svc), eq(iamAttachments.principalType, "role"), eq(iamAttachments.principalName, name))),
-    d.select({ n: count() }).from(iamInlinePolicies).where(and(eq(iamInlinePolicies.serviceUuid, svc), eq(iamInlinePolicies.principalType, "role"), eq(iamInlinePolicies.principalName, name))),
+    d
+      .select({ n: count() })
+      .from(iamAttachments)
+      .where(and(eq(iamAttachments.serviceUuid, svc), eq(iamAttachments.principalType, "role"), eq(iamAttachments.principalName, name))),
+    d
+      .select({ n: count() })
+      .from(iamInlinePolicies)
+      .where(
+        and(eq(iamInlinePolicies.serviceUuid, svc), eq(iamInlinePolicies.principalType, "role"), eq(iamInlinePolicies.principalName, name)),
+      ),
   ]);
   const held = describeCounts([
     [attached[0]?.n ?? 0, "attached policy", "attached policies"],

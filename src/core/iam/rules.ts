@@ -78,7 +78,8 @@ export function checkTags(tags: Tag[], at: (i: number, field: string) => string,
     if (!TAG_KEY.test(t.key)) params.push({ name: at(i, "key"), reason: "must be 1-128 letters, digits, spaces or _ . : / = + - @" });
     else if (seen.has(t.key)) params.push({ name: at(i, "key"), reason: `tag key "${t.key}" is used twice` });
     seen.add(t.key);
-    if (t.value !== undefined && !TAG_VALUE.test(t.value)) params.push({ name: at(i, "value"), reason: "must be 0-256 letters, digits, spaces or _ . : / = + - @" });
+    if (t.value !== undefined && !TAG_VALUE.test(t.value))
+      params.push({ name: at(i, "value"), reason: "must be 0-256 letters, digits, spaces or _ . : / = + - @" });
   });
   if (params.length) throw invalidMany(params);
 }

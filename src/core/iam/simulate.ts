@@ -3,7 +3,14 @@
 
 import { and, eq } from "drizzle-orm";
 import { iamRoles, iamUsers } from "../../schema/iam.tables";
-import { evaluate, type MatchedStatement, type NamedPolicy, type RequestContext, type PolicyDocument, type RequestPrincipal } from "../policy";
+import {
+  evaluate,
+  type MatchedStatement,
+  type NamedPolicy,
+  type RequestContext,
+  type PolicyDocument,
+  type RequestPrincipal,
+} from "../policy";
 import { invalidMany, notFound, type InvalidParam } from "../errors";
 import { iamAccount, iamArn, parseDocument } from "./rules";
 import { principalPolicies } from "./principal";
@@ -33,7 +40,8 @@ const RESOURCE = /^(?:\*|(?:arn|urn):[^:]*:[^:]*:[^:]*:[^:]*:.+)$/;
 function check(input: SimulationInput): void {
   const params: InvalidParam[] = [];
   input.actions.forEach((a, i) => {
-    if (!ACTION.test(a)) params.push({ name: `actions[${i}]`, reason: `"${a}" is not an action (expected "service:Action", no wildcards)` });
+    if (!ACTION.test(a))
+      params.push({ name: `actions[${i}]`, reason: `"${a}" is not an action (expected "service:Action", no wildcards)` });
   });
   input.resources.forEach((r, i) => {
     if (!RESOURCE.test(r)) params.push({ name: `resources[${i}]`, reason: `"${r}" is not a resource (expected an ARN or "*")` });
@@ -44,7 +52,13 @@ function check(input: SimulationInput): void {
   if (params.length) throw invalidMany(params);
 }
 
-export async function simulate(env: Env, accountId: string, serviceUuid: string, input: SimulationInput, now: Date = new Date()): Promise<{ results: SimulationResult[] }> {
+export async function simulate(
+  env: Env,
+  accountId: string,
+  serviceUuid: string,
+  input: SimulationInput,
+  now: Date = new Date(),
+): Promise<{ results: SimulationResult[] }> {
   check(input);
   let resourcePolicy: NamedPolicy | null = null;
   if (input.resource_policy !== undefined) {
@@ -54,7 +68,11 @@ export async function simulate(env: Env, accountId: string, serviceUuid: string,
   const { d, svc } = await scope(env, accountId, serviceUuid);
   const { type, name } = input.principal;
   const t = type === "user" ? iamUsers : iamRoles;
-  const row = await d.select({ id: t.id }).from(t).where(and(eq(t.serviceUuid, svc), eq(t.name, name))).get();
+  const row = await d
+    .select({ id: t.id })
+    .from(t)
+    .where(and(eq(t.serviceUuid, svc), eq(t.name, name)))
+    .get();
   if (!row) throw notFound(type === "user" ? "User" : "Role");
 
   const principal: RequestPrincipal = { type, arn: iamArn(svc, type, name), userid: row.id, accountId: iamAccount(svc) };

@@ -40,24 +40,42 @@ export function principalTable(type: IamPrincipalType) {
 /** `EXISTS (the principal)` for conditional writes. */
 export function principalExists(d: Db, svc: string, p: Principal): SQL {
   const t = TABLES[p.type];
-  return exists(d.select({ one: sql`1` }).from(t).where(and(eq(t.serviceUuid, svc), eq(t.name, p.name))));
+  return exists(
+    d
+      .select({ one: sql`1` })
+      .from(t)
+      .where(and(eq(t.serviceUuid, svc), eq(t.name, p.name))),
+  );
 }
 
 export async function requirePrincipal(d: Db, svc: string, p: Principal): Promise<void> {
   const t = TABLES[p.type];
-  const row = await d.select({ one: sql`1` }).from(t).where(and(eq(t.serviceUuid, svc), eq(t.name, p.name))).get();
+  const row = await d
+    .select({ one: sql`1` })
+    .from(t)
+    .where(and(eq(t.serviceUuid, svc), eq(t.name, p.name)))
+    .get();
   if (!row) throw notFound(PRINCIPAL_LABEL[p.type]);
 }
 
 /** `EXISTS (the managed policy)`: system policies always exist. */
 export function policyExists(d: Db, svc: string, name: string): SQL {
   if (getSystemPolicy(name)) return sql`1`;
-  return exists(d.select({ one: sql`1` }).from(iamPolicies).where(and(eq(iamPolicies.serviceUuid, svc), eq(iamPolicies.name, name))));
+  return exists(
+    d
+      .select({ one: sql`1` })
+      .from(iamPolicies)
+      .where(and(eq(iamPolicies.serviceUuid, svc), eq(iamPolicies.name, name))),
+  );
 }
 
 export async function managedPolicyKnown(d: Db, svc: string, name: string): Promise<boolean> {
   if (getSystemPolicy(name)) return true;
-  const row = await d.select({ one: sql`1` }).from(iamPolicies).where(and(eq(iamPolicies.serviceUuid, svc), eq(iamPolicies.name, name))).get();
+  const row = await d
+    .select({ one: sql`1` })
+    .from(iamPolicies)
+    .where(and(eq(iamPolicies.serviceUuid, svc), eq(iamPolicies.name, name)))
+    .get();
   return !!row;
 }
 

@@ -10,7 +10,8 @@ import { tagView } from "./views";
 
 export type Taggable = Principal & { type: "user" | "role" };
 
-const of = (svc: string, p: Taggable) => and(eq(iamTags.serviceUuid, svc), eq(iamTags.principalType, p.type), eq(iamTags.principalName, p.name));
+const of = (svc: string, p: Taggable) =>
+  and(eq(iamTags.serviceUuid, svc), eq(iamTags.principalType, p.type), eq(iamTags.principalName, p.name));
 
 /**
  * One INSERT … SELECT over the JSON array of tags, written only while `guard` holds (the principal
@@ -30,7 +31,12 @@ const normalize = (tags: Tag[]): Tag[] => tags.map((t) => (t.value === undefined
 export async function getTags(env: Env, accountId: string, serviceUuid: string, p: Taggable): Promise<Tag[]> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
   await requirePrincipal(d, svc, p);
-  const rows = await d.select({ key: iamTags.key, value: iamTags.value }).from(iamTags).where(of(svc, p)).orderBy(asc(iamTags.position)).all();
+  const rows = await d
+    .select({ key: iamTags.key, value: iamTags.value })
+    .from(iamTags)
+    .where(of(svc, p))
+    .orderBy(asc(iamTags.position))
+    .all();
   return rows.map(tagView);
 }
 
@@ -47,7 +53,10 @@ export async function replaceTags(env: Env, accountId: string, serviceUuid: stri
 
 export async function deleteTag(env: Env, accountId: string, serviceUuid: string, p: Taggable, key: string): Promise<void> {
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
-  const gone = await d.delete(iamTags).where(and(of(svc, p), eq(iamTags.key, key))).returning({ key: iamTags.key });
+  const gone = await d
+    .delete(iamTags)
+    .where(and(of(svc, p), eq(iamTags.key, key)))
+    .returning({ key: iamTags.key });
   if (gone.length) return;
   await requirePrincipal(d, svc, p);
   throw notFound("Tag");

@@ -32,7 +32,13 @@ export function userQueries(d: Db, serviceUuids: string[], username?: string) {
       .where(only(iamAttachments.serviceUuid, iamAttachments.principalName, eq(iamAttachments.principalType, "user")))
       .orderBy(asc(iamAttachments.createdAt), asc(iamAttachments.policyName)),
     d
-      .select({ serviceUuid: iamTags.serviceUuid, username: iamTags.principalName, key: iamTags.key, value: iamTags.value, position: iamTags.position })
+      .select({
+        serviceUuid: iamTags.serviceUuid,
+        username: iamTags.principalName,
+        key: iamTags.key,
+        value: iamTags.value,
+        position: iamTags.position,
+      })
       .from(iamTags)
       .where(only(iamTags.serviceUuid, iamTags.principalName, eq(iamTags.principalType, "user")))
       .orderBy(asc(iamTags.position)),

@@ -26,7 +26,10 @@ export async function createUser(env: Env, accountId: string, serviceUuid: strin
   checkName("username", username, "user");
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
   const createdAt = isoMicro();
-  await write(() => d.insert(iamUsers).values({ serviceUuid: svc, name: username, id: newUserId(), createdAt }), `User "${username}" already exists.`);
+  await write(
+    () => d.insert(iamUsers).values({ serviceUuid: svc, name: username, id: newUserId(), createdAt }),
+    `User "${username}" already exists.`,
+  );
   return { username, arn: iamArn(svc, "user", username), created_at: createdAt, access_keys: [], policies: [], tags: [] };
 }
 
@@ -34,10 +37,38 @@ export async function createUser(env: Env, accountId: string, serviceUuid: strin
 function userIsBare(d: Db, svc: string, username: string) {
   const one = { one: sql`1` };
   return and(
-    notExists(d.select(one).from(iamAccessKeys).where(and(eq(iamAccessKeys.serviceUuid, svc), eq(iamAccessKeys.username, username)))),
-    notExists(d.select(one).from(iamAttachments).where(and(eq(iamAttachments.serviceUuid, svc), eq(iamAttachments.principalType, "user"), eq(iamAttachments.principalName, username)))),
-    notExists(d.select(one).from(iamInlinePolicies).where(and(eq(iamInlinePolicies.serviceUuid, svc), eq(iamInlinePolicies.principalType, "user"), eq(iamInlinePolicies.principalName, username)))),
-    notExists(d.select(one).from(iamGroupMembers).where(and(eq(iamGroupMembers.serviceUuid, svc), eq(iamGroupMembers.username, username)))),
+    notExists(
+      d
+        .select(one)
+        .from(iamAccessKeys)
+        .where(and(eq(iamAccessKeys.serviceUuid, svc), eq(iamAccessKeys.username, username))),
+    ),
+    notExists(
+      d
+        .select(one)
+        .from(iamAttachments)
+        .where(
+          and(eq(iamAttachments.serviceUuid, svc), eq(iamAttachments.principalType, "user"), eq(iamAttachments.principalName, username)),
+        ),
+    ),
+    notExists(
+      d
+        .select(one)
+        .from(iamInlinePolicies)
+        .where(
+          and(
+            eq(iamInlinePolicies.serviceUuid, svc),
+            eq(iamInlinePolicies.principalType, "user"),
+            eq(iamInlinePolicies.principalName, username),
+          ),
+        ),
+    ),
+    notExists(
+      d
+        .select(one)
+        .from(iamGroupMembers)
+        .where(and(eq(iamGroupMembers.serviceUuid, svc), eq(iamGroupMembers.username, username))),
+    ),
   );
 }
 
@@ -49,24 +80,42 @@ function userIsBare(d: Db, svc: string, username: string) {
 export async function deleteUser(env: Env, accountId: string, serviceUuid: string, username: string): Promise<void> {
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
   const [deleted] = await d.batch([
-    d.delete(iamUsers).where(and(eq(iamUsers.serviceUuid, svc), eq(iamUsers.name, username), userIsBare(d, svc, username))).returning({ name: iamUsers.name }),
     d
-      .delete(iamTags)
-      .where(
-        and(
-          eq(iamTags.serviceUuid, svc),
-          eq(iamTags.principalType, "user"),
-          eq(iamTags.principalName, username),
-          notExists(d.select({ one: sql`1` }).from(iamUsers).where(and(eq(iamUsers.serviceUuid, svc), eq(iamUsers.name, username)))),
+      .delete(iamUsers)
+      .where(and(eq(iamUsers.serviceUuid, svc), eq(iamUsers.name, username), userIsBare(d, svc, username)))
+      .returning({ name: iamUsers.name }),
+    d.delete(iamTags).where(
+      and(
+        eq(iamTags.serviceUuid, svc),
+        eq(iamTags.principalType, "user"),
+        eq(iamTags.principalName, username),
+        notExists(
+          d
+            .select({ one: sql`1` })
+            .from(iamUsers)
+            .where(and(eq(iamUsers.serviceUuid, svc), eq(iamUsers.name, username))),
         ),
       ),
+    ),
   ]);
   if (deleted.length) return;
   const user = (await loadUsers(d, [svc], username)).get(svc)?.[0];
   if (!user) throw notFound("User");
   const [inline, groups] = await d.batch([
-    d.select({ n: count() }).from(iamInlinePolicies).where(and(eq(iamInlinePolicies.serviceUuid, svc), eq(iamInlinePolicies.principalType, "user"), eq(iamInlinePolicies.principalName, username))),
-    d.select({ n: count() }).from(iamGroupMembers).where(and(eq(iamGroupMembers.serviceUuid, svc), eq(iamGroupMembers.username, username))),
+    d
+      .select({ n: count() })
+      .from(iamInlinePolicies)
+      .where(
+        and(
+          eq(iamInlinePolicies.serviceUuid, svc),
+          eq(iamInlinePolicies.principalType, "user"),
+          eq(iamInlinePolicies.principalName, username),
+        ),
+      ),
+    d
+      .select({ n: count() })
+      .from(iamGroupMembers)
+      .where(and(eq(iamGroupMembers.serviceUuid, svc), eq(iamGroupMembers.username, username))),
   ]);
   const held = describeCounts([
     [user.access_keys.length, "access key", "access keys"],
@@ -74,5 +123,9 @@ export async function deleteUser(env: Env, accountId: string, serviceUuid: strin
     [inline[0]?.n ?? 0, "inline policy", "inline policies"],
     [groups[0]?.n ?? 0, "group membership", "group memberships"],
   ]);
-  throw inUse(`User "${username}"`, held || "dependent entities", "Delete its access keys and inline policies, detach its policies and remove it from its groups first.");
+  throw inUse(
+    `User "${username}"`,
+    held || "dependent entities",
+    "Delete its access keys and inline policies, detach its policies and remove it from its groups first.",
+  );
 }

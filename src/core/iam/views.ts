@@ -33,7 +33,9 @@ export function policyArn(svc: string, name: string): string {
 
 export const policyRef = (svc: string, name: string): PolicyRef => ({ name, arn: policyArn(svc, name) });
 
-export function accessKeyView(r: Pick<typeof iamAccessKeys.$inferSelect, "accessKeyId" | "status" | "createdAt" | "lastUsedAt">): AccessKeyView {
+export function accessKeyView(
+  r: Pick<typeof iamAccessKeys.$inferSelect, "accessKeyId" | "status" | "createdAt" | "lastUsedAt">,
+): AccessKeyView {
   return { access_key_id: r.accessKeyId, status: r.status, created_at: r.createdAt, last_used_at: r.lastUsedAt };
 }
 

@@ -136,10 +136,12 @@ const emptyBody = () => new ReadableStream({ start: (ctl) => ctl.close() });
  * For a failed write: releases the source read it was fed from (when the write never took the body,
  * it would otherwise hold its connection until the invocation ends), then rethrows.
  */
-const release = (res: Response) => async (e: unknown): Promise<never> => {
-  await res.body?.cancel(e).catch(() => {});
-  throw e;
-};
+const release =
+  (res: Response) =>
+  async (e: unknown): Promise<never> => {
+    await res.body?.cancel(e).catch(() => {});
+    throw e;
+  };
 
 /** GET body piped into the PUT, never held in memory; the permit is held from before the GET until the PUT is answered. */
 function copySingle(c: CopyContext, key: string): Promise<CopyOutcome> {
@@ -154,7 +156,9 @@ async function copyStreamed(c: CopyContext, key: string): Promise<CopyOutcome> {
     throw new S3CallError("GetObject", res.status, "MissingContentLength", "the source sent no Content-Length", null, "source");
   }
   const sourceEtag = normEtag(res.headers.get("etag"));
-  const targetEtag = await c.target.putObject(c.targetBucket, key, res.body ?? emptyBody(), length, keptMetadata(res.headers)).catch(release(res));
+  const targetEtag = await c.target
+    .putObject(c.targetBucket, key, res.body ?? emptyBody(), length, keptMetadata(res.headers))
+    .catch(release(res));
   return { kind: "copied", bytes: length, ledger: targetEtag !== sourceEtag ? { sourceEtag, size: length, targetEtag } : null };
 }
 
@@ -174,7 +178,10 @@ async function copyMultipart(c: CopyContext, key: string): Promise<CopyOutcome> 
         const offset = i * step;
         const length = Math.min(step, size - offset);
         etags[i] = await c.streams.run(async () => {
-          const res = await c.source.getObject(c.sourceBucket, key, { range: { offset, length }, ...(head.etag ? { ifMatch: head.etag } : {}) });
+          const res = await c.source.getObject(c.sourceBucket, key, {
+            range: { offset, length },
+            ...(head.etag ? { ifMatch: head.etag } : {}),
+          });
           if (res.status !== 206 && !(res.status === 200 && count === 1)) {
             await res.body?.cancel();
             throw new S3CallError("GetObject", res.status, "RangeNotHonoured", "the source ignored a Range request", null, "source");
@@ -216,7 +223,14 @@ export async function copyObject(c: CopyContext, o: ListedObject): Promise<CopyO
         continue;
       }
       if (err) return { kind: "failed", bytes: o.size, stage: err.side === "source" ? "read" : "write", error: err.message };
-      console.error(JSON.stringify({ level: "error", event: "job.copy.unexpected", name: e instanceof Error ? e.name : typeof e, message: e instanceof Error ? e.message.slice(0, 200) : "" }));
+      console.error(
+        JSON.stringify({
+          level: "error",
+          event: "job.copy.unexpected",
+          name: e instanceof Error ? e.name : typeof e,
+          message: e instanceof Error ? e.message.slice(0, 200) : "",
+        }),
+      );
       return { kind: "failed", bytes: o.size, stage: "write", error: "internal error while copying" };
     }
   }

@@ -55,7 +55,11 @@ const stepDelaySeconds = (attempt: number) => Math.min(600, 10 * 2 ** Math.max(0
 
 // ---------------------------------------------------------------- messages and payloads
 
-export const ConfigureMessage = z.object({ kind: z.literal("job-configure"), job: z.string().min(1), attempt: z.number().int().min(1).optional() });
+export const ConfigureMessage = z.object({
+  kind: z.literal("job-configure"),
+  job: z.string().min(1),
+  attempt: z.number().int().min(1).optional(),
+});
 export const ListMessage = z.object({ kind: z.literal("job-list"), job: z.string().min(1), task: z.string().min(1) });
 export const CopyMessage = z.object({ kind: z.literal("job-copy"), job: z.string().min(1), task: z.string().min(1) });
 export type JobMessage = z.infer<typeof ConfigureMessage> | z.infer<typeof ListMessage> | z.infer<typeof CopyMessage>;
@@ -82,10 +86,14 @@ const CopyPayload = z.object({
 type CopyPayload = z.infer<typeof CopyPayload>;
 
 /** Sends tasks as messages (sendBatch takes at most 100). A retried listing step waits its backoff. */
-export async function sendTasks(env: Env, jobUuid: string, tasks: { taskId: string; kind: "list" | "copy"; payload: string }[]): Promise<void> {
+export async function sendTasks(
+  env: Env,
+  jobUuid: string,
+  tasks: { taskId: string; kind: "list" | "copy"; payload: string }[],
+): Promise<void> {
   const messages = tasks.map((t) => {
     const body: JobMessage = { kind: t.kind === "list" ? "job-list" : "job-copy", job: jobUuid, task: t.taskId };
-    const attempt = t.kind === "list" ? ListPayload.safeParse(JSON.parse(t.payload)).data?.attempt ?? 1 : 1;
+    const attempt = t.kind === "list" ? (ListPayload.safeParse(JSON.parse(t.payload)).data?.attempt ?? 1) : 1;
     return attempt > 1 ? { body, delaySeconds: stepDelaySeconds(attempt - 1) } : { body };
   });
   for (let i = 0; i < messages.length; i += 100) await env.JOBS.sendBatch(messages.slice(i, i + 100));
@@ -105,7 +113,11 @@ async function signingRegion(env: Env, e: EndpointSpec): Promise<string> {
 
 async function client(env: Env, side: Side, e: EndpointSpec, sealed: string, send: Transport): Promise<S3Client> {
   const secretAccessKey = await decryptSecret(config(env).MASTER_KEY, sealed);
-  return new S3Client(side, { endpointUrl: e.endpoint_url, accessKeyId: e.access_key_id, secretAccessKey, region: await signingRegion(env, e) }, send);
+  return new S3Client(
+    side,
+    { endpointUrl: e.endpoint_url, accessKeyId: e.access_key_id, secretAccessKey, region: await signingRegion(env, e) },
+    send,
+  );
 }
 
 async function clients(env: Env, job: JobRow, send: Transport): Promise<{ spec: JobSpec; source: S3Client; target: S3Client }> {
@@ -131,7 +143,9 @@ function checkFailure(side: Side, endpoint: string, e: S3CallError, bucket?: str
     case "ExpiredToken":
       return new JobFailure(`The ${side} endpoint ${endpoint} rejected the ${side} credentials: ${detail}`);
     case "AccessDenied":
-      return new JobFailure(`The ${side} credentials are not allowed to ${bucket ? `list bucket "${bucket}"` : "list buckets"} at ${endpoint}: ${detail}`);
+      return new JobFailure(
+        `The ${side} credentials are not allowed to ${bucket ? `list bucket "${bucket}"` : "list buckets"} at ${endpoint}: ${detail}`,
+      );
     case "NoSuchBucket":
       return new JobFailure(`The ${side} bucket "${bucket ?? ""}" does not exist at ${endpoint}.`);
     default:
@@ -267,7 +281,16 @@ async function listStep(env: Env, job: JobRow, p: ListPayload, send: Transport):
   const copyable: ListedObject[] = [];
   for (const o of page.objects) {
     if (addressableKey(o.key)) copyable.push(o);
-    else failures.push({ sourceBucket: p.sb, key: o.key, targetBucket: p.tb, size: o.size, sourceEtag: o.etag, stage: "read", error: "keys with '.' or '..' path segments cannot be addressed in an S3 URL" });
+    else
+      failures.push({
+        sourceBucket: p.sb,
+        key: o.key,
+        targetBucket: p.tb,
+        size: o.size,
+        sourceEtag: o.etag,
+        stage: "read",
+        error: "keys with '.' or '..' path segments cannot be addressed in an S3 URL",
+      });
   }
   let after = p.prev;
   const children: NewTask[] = batches(copyable).map((b, n) => {
@@ -277,7 +300,11 @@ async function listStep(env: Env, job: JobRow, p: ListPayload, send: Transport):
   });
   if (page.next) {
     const prev = page.objects.at(-1)?.key ?? p.prev;
-    children.push({ taskId: `l:${p.bi}:${p.page + 1}`, kind: "list", payload: { ...p, page: p.page + 1, token: page.next, attempt: 1, prev } satisfies ListPayload });
+    children.push({
+      taskId: `l:${p.bi}:${p.page + 1}`,
+      kind: "list",
+      payload: { ...p, page: p.page + 1, token: page.next, attempt: 1, prev } satisfies ListPayload,
+    });
   }
   return {
     counts: {
@@ -357,7 +384,15 @@ async function copyStep(env: Env, job: JobRow, p: CopyPayload, send: Transport):
     } else {
       c.objectsFailed = (c.objectsFailed ?? 0) + 1;
       c.bytesFailed = (c.bytesFailed ?? 0) + out.bytes;
-      r.failures.push({ sourceBucket: p.sb, key: o.key, targetBucket: p.tb, size: o.size, sourceEtag: o.etag, stage: out.stage, error: out.error });
+      r.failures.push({
+        sourceBucket: p.sb,
+        key: o.key,
+        targetBucket: p.tb,
+        size: o.size,
+        sourceEtag: o.etag,
+        stage: out.stage,
+        error: out.error,
+      });
     }
   });
   return r;

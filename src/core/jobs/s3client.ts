@@ -32,7 +32,9 @@ export class S3CallError extends Error {
 
   /** Network failures, 5xx, throttling: another attempt may succeed. */
   get transient(): boolean {
-    return this.status === 0 || this.status >= 500 || this.status === 429 || ["SlowDown", "RequestTimeout", "IncompleteBody"].includes(this.code);
+    return (
+      this.status === 0 || this.status >= 500 || this.status === 429 || ["SlowDown", "RequestTimeout", "IncompleteBody"].includes(this.code)
+    );
   }
 }
 
@@ -102,7 +104,13 @@ export class S3Client {
     private creds: S3Credentials,
     private send: Transport,
   ) {
-    this.aws = new AwsClient({ accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, service: "s3", region: creds.region, retries: 0 });
+    this.aws = new AwsClient({
+      accessKeyId: creds.accessKeyId,
+      secretAccessKey: creds.secretAccessKey,
+      service: "s3",
+      region: creds.region,
+      retries: 0,
+    });
     this.base = creds.endpointUrl.replace(/\/+$/, "");
   }
 
@@ -115,7 +123,14 @@ export class S3Client {
   }
 
   /** Signs and sends; a wrong region named by the store (AuthorizationHeaderMalformed) is retried once with its region. */
-  private async call(operation: string, method: string, url: string, headers: Headers = new Headers(), body: ReadableStream | Uint8Array | null = null, retryRegion = true): Promise<Response> {
+  private async call(
+    operation: string,
+    method: string,
+    url: string,
+    headers: Headers = new Headers(),
+    body: ReadableStream | Uint8Array | null = null,
+    retryRegion = true,
+  ): Promise<Response> {
     let res: Response;
     try {
       const init: RequestInit & { duplex?: string } = { method, headers, body };
@@ -133,7 +148,13 @@ export class S3Client {
     const err = await errorOf(operation, res, this.side);
     if (retryRegion && err.region && err.region !== this.creds.region && body === null) {
       this.creds = { ...this.creds, region: err.region };
-      this.aws = new AwsClient({ accessKeyId: this.creds.accessKeyId, secretAccessKey: this.creds.secretAccessKey, service: "s3", region: err.region, retries: 0 });
+      this.aws = new AwsClient({
+        accessKeyId: this.creds.accessKeyId,
+        secretAccessKey: this.creds.secretAccessKey,
+        service: "s3",
+        region: err.region,
+        retries: 0,
+      });
       return this.call(operation, method, url, headers, body, false);
     }
     throw err;
@@ -168,7 +189,13 @@ export class S3Client {
   }
 
   /** One page of ListObjectsV2 (keys url-encoded on the wire, so any key survives XML). */
-  async listObjects(bucket: string, token: string | null, maxKeys = 1000, prefix = "", startAfter = ""): Promise<{ objects: ListedObject[]; next: string | null }> {
+  async listObjects(
+    bucket: string,
+    token: string | null,
+    maxKeys = 1000,
+    prefix = "",
+    startAfter = "",
+  ): Promise<{ objects: ListedObject[]; next: string | null }> {
     const q: Record<string, string> = { "list-type": "2", "encoding-type": "url", "max-keys": String(maxKeys) };
     if (prefix) q.prefix = prefix;
     if (startAfter && !token) q["start-after"] = startAfter;
@@ -180,7 +207,15 @@ export class S3Client {
     const objects = arr(doc.Contents).map((c) => ({ key: decode(str(c.Key)), size: Number(str(c.Size)), etag: normEtag(str(c.ETag)) }));
     const truncated = str(doc.IsTruncated).toLowerCase() === "true";
     const next = str(doc.NextContinuationToken);
-    if (truncated && !next) throw new S3CallError("ListObjectsV2", 200, "MissingContinuationToken", "a truncated listing without NextContinuationToken", null, this.side);
+    if (truncated && !next)
+      throw new S3CallError(
+        "ListObjectsV2",
+        200,
+        "MissingContinuationToken",
+        "a truncated listing without NextContinuationToken",
+        null,
+        this.side,
+      );
     return { objects, next: truncated ? next : null };
   }
 
@@ -188,7 +223,11 @@ export class S3Client {
     try {
       const res = await this.call("HeadObject", "HEAD", this.url(bucket, key));
       await res.body?.cancel();
-      return { size: Number(res.headers.get("content-length") ?? "0"), etag: normEtag(res.headers.get("etag")), metadata: keptMetadata(res.headers) };
+      return {
+        size: Number(res.headers.get("content-length") ?? "0"),
+        etag: normEtag(res.headers.get("etag")),
+        metadata: keptMetadata(res.headers),
+      };
     } catch (e) {
       if (e instanceof S3CallError && e.status === 404) return null;
       throw e;
@@ -196,7 +235,11 @@ export class S3Client {
   }
 
   /** GET (optionally a byte range, bound to an ETag so a changed object fails instead of mixing). */
-  async getObject(bucket: string, key: string, opts: { range?: { offset: number; length: number }; ifMatch?: string } = {}): Promise<Response> {
+  async getObject(
+    bucket: string,
+    key: string,
+    opts: { range?: { offset: number; length: number }; ifMatch?: string } = {},
+  ): Promise<Response> {
     const h = new Headers();
     if (opts.range) h.set("range", `bytes=${opts.range.offset}-${opts.range.offset + opts.range.length - 1}`);
     if (opts.ifMatch) h.set("if-match", `"${opts.ifMatch}"`);
@@ -228,7 +271,9 @@ export class S3Client {
 
   async completeMultipartUpload(bucket: string, key: string, uploadId: string, etags: string[]): Promise<string> {
     const xml =
-      "<CompleteMultipartUpload>" + etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>"${e}"</ETag></Part>`).join("") + "</CompleteMultipartUpload>";
+      "<CompleteMultipartUpload>" +
+      etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>"${e}"</ETag></Part>`).join("") +
+      "</CompleteMultipartUpload>";
     const h = new Headers({ "content-type": "application/xml", "content-length": String(new TextEncoder().encode(xml).length) });
     const res = await this.call("CompleteMultipartUpload", "POST", this.url(bucket, key, { uploadId }), h, streamOf(xml));
     const doc = parser.parse(await res.text());

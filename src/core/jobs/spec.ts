@@ -89,7 +89,12 @@ export async function targetService(env: Env, d: Db, accountId: string, url: URL
  * target.bucket needs source.bucket (all buckets into one would merge namespaces); a bucket job
  * without target.bucket copies into a bucket of the source bucket's name.
  */
-export async function checkCreate(env: Env, d: Db, accountId: string, input: CreateJobInput): Promise<{ spec: JobSpec; targetServiceUuid: string }> {
+export async function checkCreate(
+  env: Env,
+  d: Db,
+  accountId: string,
+  input: CreateJobInput,
+): Promise<{ spec: JobSpec; targetServiceUuid: string }> {
   const p = new Problems();
   const sourceBucket = input.source.bucket || undefined;
   let targetBucket = input.target.bucket || undefined;
@@ -97,10 +102,15 @@ export async function checkCreate(env: Env, d: Db, accountId: string, input: Cre
   const targetUrl = endpointUrl(input.target.endpoint_url, "target.endpoint_url", p);
   let targetUuid: string | null = null;
   if (targetUrl) {
-    if (targetUrl.pathname !== "/" && targetUrl.pathname !== "") p.add("target.endpoint_url", "must be a service endpoint URL without a path");
+    if (targetUrl.pathname !== "/" && targetUrl.pathname !== "")
+      p.add("target.endpoint_url", "must be a service endpoint URL without a path");
     else {
       targetUuid = await targetService(env, d, accountId, targetUrl);
-      if (!targetUuid) p.add("target.endpoint_url", `must be the endpoint of one of your running object storage services (http(s)://<label>.${config(env).BASE_DOMAIN})`);
+      if (!targetUuid)
+        p.add(
+          "target.endpoint_url",
+          `must be the endpoint of one of your running object storage services (http(s)://<label>.${config(env).BASE_DOMAIN})`,
+        );
     }
   }
   if (sourceBucket !== undefined && sourceBucket.includes("/")) p.add("source.bucket", "must not contain /");

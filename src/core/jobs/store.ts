@@ -55,7 +55,11 @@ export async function deleteJob(d: Db, uuid: string): Promise<void> {
 }
 
 export async function findJob(d: Db, accountId: string, uuid: string): Promise<JobRow> {
-  const row = await d.select().from(jobs).where(and(eq(jobs.uuid, uuid), eq(jobs.accountId, accountId))).get();
+  const row = await d
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.uuid, uuid), eq(jobs.accountId, accountId)))
+    .get();
   if (!row) throw notFound("Job");
   return row;
 }
@@ -78,9 +82,11 @@ export async function cancelJob(d: Db, accountId: string, uuid: string): Promise
     .run();
   if (res.meta.changes === 1) return;
   const row = await findJob(d, accountId, uuid);
-  throw new CoreError("INVALID_REQUEST", `Job is already ${row.operationalState}; only pending, configuring or running jobs can be canceled.`, [
-    { name: "job_uuid", reason: `job is already ${row.operationalState}` },
-  ]);
+  throw new CoreError(
+    "INVALID_REQUEST",
+    `Job is already ${row.operationalState}; only pending, configuring or running jobs can be canceled.`,
+    [{ name: "job_uuid", reason: `job is already ${row.operationalState}` }],
+  );
 }
 
 /** Moves a job between states; false when it was not in one of `from` (another delivery got there first, or it was canceled). */
@@ -96,7 +102,13 @@ export async function transition(d: Db, uuid: string, from: JobState[], to: JobS
 }
 
 export async function findTask(d: Db, jobUuid: string, taskId: string) {
-  return (await d.select().from(jobTasks).where(and(eq(jobTasks.jobUuid, jobUuid), eq(jobTasks.taskId, taskId))).get()) ?? null;
+  return (
+    (await d
+      .select()
+      .from(jobTasks)
+      .where(and(eq(jobTasks.jobUuid, jobUuid), eq(jobTasks.taskId, taskId)))
+      .get()) ?? null
+  );
 }
 
 /** Undone children of a task: what its (re)delivery must (re)send. */
@@ -167,8 +179,12 @@ function finalize(jobUuid: string, now: string): SQL {
 
 function childInserts(env: Env, d: Db, jobUuid: string, parentId: string, guard: SQL, children: NewTask[], now: string): Statement[] {
   return children.map((c) =>
-    prepare(env, d, sql`INSERT OR IGNORE INTO job_tasks (job_uuid, task_id, kind, parent_id, payload, done, created_at)
-      SELECT ${jobUuid}, ${c.taskId}, ${c.kind}, ${parentId}, ${JSON.stringify(c.payload)}, 0, ${now} WHERE ${guard}`),
+    prepare(
+      env,
+      d,
+      sql`INSERT OR IGNORE INTO job_tasks (job_uuid, task_id, kind, parent_id, payload, done, created_at)
+      SELECT ${jobUuid}, ${c.taskId}, ${c.kind}, ${parentId}, ${JSON.stringify(c.payload)}, 0, ${now} WHERE ${guard}`,
+    ),
   );
 }
 
@@ -180,7 +196,10 @@ function failureRecords(env: Env, d: Db, jobUuid: string, r: TaskResult, now: st
       d
         .insert(jobFailures)
         .values({ ...f, jobUuid, at: now })
-        .onConflictDoUpdate({ target: [jobFailures.jobUuid, jobFailures.sourceBucket, jobFailures.key], set: { stage: f.stage, error: f.error, size: f.size, at: now } }),
+        .onConflictDoUpdate({
+          target: [jobFailures.jobUuid, jobFailures.sourceBucket, jobFailures.key],
+          set: { stage: f.stage, error: f.error, size: f.size, at: now },
+        }),
     ),
   );
 }
@@ -206,7 +225,14 @@ export async function commitTask(env: Env, jobUuid: string, taskId: string, r: T
     prepare(env, d, sql`UPDATE jobs SET ${increments(r.counts ?? {})} WHERE uuid = ${jobUuid} AND ${guard}`),
     ...childInserts(env, d, jobUuid, taskId, guard, r.children ?? [], now),
     ...failureRecords(env, d, jobUuid, r, now),
-    prepare(env, d, d.update(jobTasks).set({ done: true }).where(and(eq(jobTasks.jobUuid, jobUuid), eq(jobTasks.taskId, taskId)))),
+    prepare(
+      env,
+      d,
+      d
+        .update(jobTasks)
+        .set({ done: true })
+        .where(and(eq(jobTasks.jobUuid, jobUuid), eq(jobTasks.taskId, taskId))),
+    ),
     prepare(env, d, finalize(jobUuid, now)),
   ]);
   return counted!.meta.changes === 1;
@@ -224,15 +250,27 @@ export async function commitConfigure(env: Env, jobUuid: string, r: TaskResult):
   const results = await env.DB.batch([
     ...childInserts(env, d, jobUuid, CONFIGURE, guard, r.children ?? [], now),
     ...failureRecords(env, d, jobUuid, r, now),
-    prepare(env, d, d.update(jobs).set({ operationalState: "running", startedAt: now, updatedAt: now }).where(and(eq(jobs.uuid, jobUuid), eq(jobs.operationalState, "configuring")))),
+    prepare(
+      env,
+      d,
+      d
+        .update(jobs)
+        .set({ operationalState: "running", startedAt: now, updatedAt: now })
+        .where(and(eq(jobs.uuid, jobUuid), eq(jobs.operationalState, "configuring"))),
+    ),
     prepare(env, d, finalize(jobUuid, now)),
   ]);
   return results[results.length - 2]!.meta.changes === 1;
 }
 
 /** Per-object failures of a job, for reports (Transporter's /reports/errors pages them the same way). */
-export async function listFailures(d: Db, jobUuid: string, opts: { start?: number; max?: number; key?: string } = {}): Promise<FailureRow[]> {
-  const where = opts.key !== undefined ? and(eq(jobFailures.jobUuid, jobUuid), eq(jobFailures.key, opts.key)) : eq(jobFailures.jobUuid, jobUuid);
+export async function listFailures(
+  d: Db,
+  jobUuid: string,
+  opts: { start?: number; max?: number; key?: string } = {},
+): Promise<FailureRow[]> {
+  const where =
+    opts.key !== undefined ? and(eq(jobFailures.jobUuid, jobUuid), eq(jobFailures.key, opts.key)) : eq(jobFailures.jobUuid, jobUuid);
   return d
     .select()
     .from(jobFailures)

@@ -90,7 +90,8 @@ export function pageStarts(q: SeriesQuery, now: number): number[] {
   if (from >= to) {
     // Name what the client sent; both when it sent both.
     if (q.from !== undefined) p.add("from", q.to === undefined ? "must be earlier than to (default: now)" : "must be earlier than to");
-    if (q.to !== undefined) p.add("to", q.from === undefined ? "must be later than from (default: 24 hours ago)" : "must be later than from");
+    if (q.to !== undefined)
+      p.add("to", q.from === undefined ? "must be later than from (default: 24 hours ago)" : "must be later than from");
   }
   p.throwIfAny();
   const end = Math.min(to, now);
@@ -206,7 +207,13 @@ export async function loadWindow(env: Env, serviceUuid: string, start: number, e
           .where(and(svc, gte(s3UsageHourly.hour, iso(end)), ...(cutoff === Infinity ? [] : [lt(s3UsageHourly.hour, iso(cutoff))])))
           .get()
       : undefined,
-    cutoff === Infinity ? [] : d.select().from(s3UsageHourly).where(and(svc, gte(s3UsageHourly.hour, iso(cutoff)))).all(),
+    cutoff === Infinity
+      ? []
+      : d
+          .select()
+          .from(s3UsageHourly)
+          .where(and(svc, gte(s3UsageHourly.hour, iso(cutoff))))
+          .all(),
   ]);
   const hours = new Map<number, Counters>();
   const bump = (hour: number, c: Counters) => {

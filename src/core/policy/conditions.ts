@@ -37,11 +37,7 @@ function stringOp(wildcards: boolean, ignoreCase: boolean, negated: boolean): Op
   };
 }
 
-function orderedOp(
-  kind: "number" | "date",
-  test: (ctx: number, policy: number) => boolean,
-  negated = false,
-): OperatorDef {
+function orderedOp(kind: "number" | "date", test: (ctx: number, policy: number) => boolean, negated = false): OperatorDef {
   const parse = kind === "number" ? parseNumber : parseDate;
   return {
     kind,

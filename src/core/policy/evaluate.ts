@@ -7,8 +7,14 @@
 // its own, as S3 does for principals of the bucket owner's account.
 
 import type {
-  Decision, EvaluationRequest, MatchedStatement, NamedPolicy, PrincipalBlock, RequestContext,
-  RequestPrincipal, Statement,
+  Decision,
+  EvaluationRequest,
+  MatchedStatement,
+  NamedPolicy,
+  PrincipalBlock,
+  RequestContext,
+  RequestPrincipal,
+  Statement,
 } from "./types";
 import { evaluateConditions, type Truth } from "./conditions";
 import { actionMatches, matchResource, type VariableLookup } from "./match";
@@ -50,7 +56,8 @@ export function principalMatches(block: PrincipalBlock, p: RequestPrincipal): { 
   let match = false;
   for (const id of block.AWS ?? []) {
     if (id === "*") match = true;
-    else if (p.type === "anonymous") continue; // only "*" reaches anonymous requests
+    else if (p.type === "anonymous")
+      continue; // only "*" reaches anonymous requests
     else if (id === p.arn) return { match: true, direct: true };
     else if (p.accountId !== undefined && (id === p.accountId || ACCOUNT_ROOT.exec(id)?.[1] === p.accountId)) match = true;
   }
@@ -103,10 +110,7 @@ function statementApplies(st: Statement, variables: VariableLookup | null, scope
   }
 
   const lookup = (key: string) => scope.context.get(key);
-  const truth = and(
-    resourceTruth(st, req.resource, variables),
-    st.Condition ? evaluateConditions(st.Condition, lookup, variables) : true,
-  );
+  const truth = and(resourceTruth(st, req.resource, variables), st.Condition ? evaluateConditions(st.Condition, lookup, variables) : true);
   // "unknown" (see conditions.ts) never grants and never excuses: it applies to Deny only.
   const applies = truth === true || (truth === "unknown" && st.Effect === "Deny");
   return { applies, direct };
@@ -148,9 +152,7 @@ export function evaluate(req: EvaluationRequest): Decision {
   const identityScope: Scope = { req, context, checkPrincipal: false };
   const identity = req.identityPolicies.flatMap((p) => applicableStatements(p, identityScope));
   const boundary = req.boundary ? applicableStatements(req.boundary, identityScope) : [];
-  const resource = req.resourcePolicy
-    ? applicableStatements(req.resourcePolicy, { req, context, checkPrincipal: true })
-    : [];
+  const resource = req.resourcePolicy ? applicableStatements(req.resourcePolicy, { req, context, checkPrincipal: true }) : [];
 
   const denies = [...identity, ...boundary, ...resource].filter((h) => h.matched.effect === "Deny");
   if (denies.length > 0) return { decision: "explicit-deny", matched: denies.map((h) => h.matched) };
@@ -159,8 +161,7 @@ export function evaluate(req: EvaluationRequest): Decision {
   const withinBoundary = boundaryAllows === null || boundaryAllows.length > 0;
   const identityAllows = withinBoundary ? identity : [];
   const resourceAllows = resource.filter((h) => h.direct || withinBoundary);
-  const boundaryUsed =
-    boundaryAllows !== null && (identityAllows.length > 0 || resourceAllows.some((h) => !h.direct));
+  const boundaryUsed = boundaryAllows !== null && (identityAllows.length > 0 || resourceAllows.some((h) => !h.direct));
   const grants = [...identityAllows, ...(boundaryUsed ? boundaryAllows : []), ...resourceAllows];
   if (identityAllows.length === 0 && resourceAllows.length === 0) return { decision: "implicit-deny", matched: [] };
   return { decision: "allowed", matched: grants.map((h) => h.matched) };

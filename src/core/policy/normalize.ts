@@ -3,7 +3,15 @@
 import type { PolicyDocument, Statement } from "./types";
 
 const STATEMENT_ORDER: (keyof Statement)[] = [
-  "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition",
+  "Sid",
+  "Effect",
+  "Principal",
+  "NotPrincipal",
+  "Action",
+  "NotAction",
+  "Resource",
+  "NotResource",
+  "Condition",
 ];
 
 /** Compact JSON of a normalized document: Version, Id, Managed, Statement; lists stay arrays. */

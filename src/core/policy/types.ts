@@ -45,9 +45,7 @@ export interface ValidationError {
   message: string;
 }
 
-export type ValidationResult =
-  | { ok: true; policy: PolicyDocument }
-  | { ok: false; errors: ValidationError[] };
+export type ValidationResult = { ok: true; policy: PolicyDocument } | { ok: false; errors: ValidationError[] };
 
 export interface ValidateOptions {
   /** Defaults to "identity", the strictest about Principal. */

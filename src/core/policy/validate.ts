@@ -3,8 +3,14 @@
 // condition values are strings, so the evaluator never deals with the JSON shorthand forms.
 
 import type {
-  ConditionBlock, PolicyDocument, PolicyKind, PrincipalBlock, Statement, ValidateOptions,
-  ValidationError, ValidationResult,
+  ConditionBlock,
+  PolicyDocument,
+  PolicyKind,
+  PrincipalBlock,
+  Statement,
+  ValidateOptions,
+  ValidationError,
+  ValidationResult,
 } from "./types";
 import { PRINCIPAL_TYPES } from "./types";
 import { checkConditionValue, parseOperator } from "./conditions";
@@ -12,9 +18,7 @@ import { parseJson } from "./json";
 
 const VERSIONS = ["2012-10-17", "2008-10-17"];
 const TOP_KEYS = ["Version", "Id", "Statement", "Managed"];
-const STATEMENT_KEYS = [
-  "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition",
-];
+const STATEMENT_KEYS = ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"];
 
 const ACTION = /^[A-Za-z0-9-]+:[A-Za-z0-9_*?-]+$/;
 // arn:partition:service:region:account:resource (our own names use "urn:ecs:..." with the same shape).
@@ -137,15 +141,16 @@ class Validator {
 
   /** Exactly one of a positive element and its Not form, where the policy kind requires one. */
   private pair(
-    s: Json, out: Statement, path: string,
-    positive: "Principal" | "Action" | "Resource", negative: "NotPrincipal" | "NotAction" | "NotResource",
+    s: Json,
+    out: Statement,
+    path: string,
+    positive: "Principal" | "Action" | "Resource",
+    negative: "NotPrincipal" | "NotAction" | "NotResource",
   ): void {
     const has = (k: string) => s[k] !== undefined;
     if (has(positive) && has(negative)) return this.error(path, `has both ${positive} and ${negative}`);
     const required =
-      positive === "Action" ||
-      (positive === "Resource" && this.kind !== "trust") ||
-      (positive === "Principal" && this.kind !== "identity");
+      positive === "Action" || (positive === "Resource" && this.kind !== "trust") || (positive === "Principal" && this.kind !== "identity");
     if (!has(positive) && !has(negative)) {
       if (required) this.error(path, `missing ${positive} or ${negative}`);
       return;

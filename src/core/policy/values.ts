@@ -21,7 +21,12 @@ export function parseDate(s: string): number | undefined {
   const m = ISO_EXTENDED.exec(s) ?? ISO_BASIC.exec(s);
   if (!m) return undefined;
   const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [
-    number, number, number, number, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
   const fraction = m.length > 7 && m[7] ? Number(m[7]) : 0;
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;

@@ -14,7 +14,10 @@ import { identityCache, identityCacheKey, identityPoliciesWith, type IdentityPol
 export type BucketRow = typeof buckets.$inferSelect;
 
 const bucketQuery = (d: ReturnType<typeof db>, serviceUuid: string, name: string) =>
-  d.select().from(buckets).where(and(eq(buckets.serviceUuid, serviceUuid), eq(buckets.name, name)));
+  d
+    .select()
+    .from(buckets)
+    .where(and(eq(buckets.serviceUuid, serviceUuid), eq(buckets.name, name)));
 const live = (rows: BucketRow[]): BucketRow | null => (rows[0] && rows[0].deletedAt === null ? rows[0] : null);
 
 /** The live bucket, or null (absent or deleted). */
@@ -26,7 +29,12 @@ export async function findBucket(env: Env, serviceUuid: string, name: string): P
  * The live bucket (or null) and the identity policies of the user who asks, in one D1 round trip:
  * what every bucket or object request of a key needs before it is authorized.
  */
-export async function findBucketAndPolicies(env: Env, serviceUuid: string, name: string, username: string): Promise<{ row: BucketRow | null; identity: IdentityPolicies }> {
+export async function findBucketAndPolicies(
+  env: Env,
+  serviceUuid: string,
+  name: string,
+  username: string,
+): Promise<{ row: BucketRow | null; identity: IdentityPolicies }> {
   const { identity, rows } = await identityPoliciesWith(env, serviceUuid, username, (d) => bucketQuery(d, serviceUuid, name));
   return { row: live(rows), identity };
 }
@@ -140,7 +148,11 @@ export async function markBucketDeleted(env: Env, serviceUuid: string, name: str
     .where(and(eq(buckets.serviceUuid, serviceUuid), eq(buckets.name, name), isNull(buckets.deletedAt)))
     .run();
   if (res.meta.changes) return "marked";
-  const row = await d.select({ name: buckets.name }).from(buckets).where(and(eq(buckets.serviceUuid, serviceUuid), eq(buckets.name, name))).get();
+  const row = await d
+    .select({ name: buckets.name })
+    .from(buckets)
+    .where(and(eq(buckets.serviceUuid, serviceUuid), eq(buckets.name, name)))
+    .get();
   return row ? "already" : "missing";
 }
 

@@ -3,10 +3,7 @@
  * (If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since), evaluated in S3's order.
  */
 
-export type RangeResult =
-  | { kind: "none" }
-  | { kind: "range"; offset: number; length: number }
-  | { kind: "unsatisfiable" };
+export type RangeResult = { kind: "none" } | { kind: "range"; offset: number; length: number } | { kind: "unsatisfiable" };
 
 /**
  * `bytes=a-b`, `bytes=a-` and `bytes=-n` against an object of `size` bytes. A header S3 would not
@@ -35,7 +32,12 @@ export function parseRange(header: string | null, size: number): RangeResult {
 export function etagList(header: string): string[] {
   return header
     .split(",")
-    .map((t) => t.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1"))
+    .map((t) =>
+      t
+        .trim()
+        .replace(/^W\//, "")
+        .replace(/^"(.*)"$/, "$1"),
+    )
     .filter((t) => t.length > 0);
 }
 

@@ -47,7 +47,9 @@ export function recordUsage(env: Env, ctx: ExecutionContext, serviceUuid: string
     if (pending.get(serviceUuid) === events) pending.delete(serviceUuid);
     await usageMeter(env, serviceUuid).record(serviceUuid, events);
   })()
-    .catch((e: unknown) => console.error(JSON.stringify({ level: "error", where: "usage-meter.record", message: e instanceof Error ? e.message : String(e) })))
+    .catch((e: unknown) =>
+      console.error(JSON.stringify({ level: "error", where: "usage-meter.record", message: e instanceof Error ? e.message : String(e) })),
+    )
     .finally(() => inFlight.delete(send));
   inFlight.add(send);
   ctx.waitUntil(send);

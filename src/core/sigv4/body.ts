@@ -9,23 +9,11 @@
  * never receives a complete body that fails verification: its write fails and nothing is stored.
  */
 import { AwsChunkedDecoder } from "./chunked";
-import {
-  CHECKSUM_LENGTH,
-  checksumAlgorithmForHeader,
-  MultiHasher,
-  type ChecksumAlgorithm,
-  type Digests,
-} from "./checksums";
+import { CHECKSUM_LENGTH, checksumAlgorithmForHeader, MultiHasher, type ChecksumAlgorithm, type Digests } from "./checksums";
 import { concatBytes, fromBase64 } from "./encoding";
 import { AuthError } from "./errors";
 import { streamingFacts } from "./payload";
-import {
-  STREAMING_SIGNED,
-  STREAMING_SIGNED_TRAILER,
-  STREAMING_UNSIGNED_TRAILER,
-  type PayloadMode,
-  type VerifiedAuth,
-} from "./types";
+import { STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER, type PayloadMode, type VerifiedAuth } from "./types";
 
 export interface DecodeBodyOptions {
   /** Checksums to compute in any case (e.g. MD5 for the ETag); results are in `done`. */
@@ -72,10 +60,7 @@ const ALGORITHM_LABEL: Record<ChecksumAlgorithm, string> = {
 };
 
 function checksumMismatch(algorithm: ChecksumAlgorithm): AuthError {
-  return new AuthError(
-    "BadDigest",
-    `The ${ALGORITHM_LABEL[algorithm]} you specified did not match the calculated checksum.`,
-  );
+  return new AuthError("BadDigest", `The ${ALGORITHM_LABEL[algorithm]} you specified did not match the calculated checksum.`);
 }
 
 function hexToBytes(hex: string): Uint8Array {
@@ -113,11 +98,9 @@ function headerExpectations(request: Request, mode: PayloadMode, verified: Verif
       algorithm: "SHA256",
       expected: hexToBytes(hex),
       onMismatch: () =>
-        new AuthError(
-          "XAmzContentSHA256Mismatch",
-          "The provided 'x-amz-content-sha256' header does not match what was computed.",
-          { ClientComputedContentSHA256: hex },
-        ),
+        new AuthError("XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", {
+          ClientComputedContentSHA256: hex,
+        }),
     });
   }
   const md5 = request.headers.get("content-md5");
@@ -174,11 +157,7 @@ function failed(error: unknown, mode: PayloadMode): DecodedBody {
  * anonymous request). Never throws: problems found before reading (a malformed Content-MD5, a
  * streaming mode without SigV4) come back as an already-errored body and a rejected `done`.
  */
-export function decodeBody(
-  request: Request,
-  verified: VerifiedAuth | null,
-  options: DecodeBodyOptions = {},
-): DecodedBody {
+export function decodeBody(request: Request, verified: VerifiedAuth | null, options: DecodeBodyOptions = {}): DecodedBody {
   let mode: PayloadMode = "unsigned";
   let decoder: AwsChunkedDecoder | null = null;
   let length: number | null = null;

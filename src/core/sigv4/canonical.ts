@@ -24,11 +24,7 @@ export function splitRawQuery(search: string): RawParam[] {
   for (const piece of query.split("&")) {
     if (piece === "") continue;
     const eq = piece.indexOf("=");
-    params.push(
-      eq < 0
-        ? { rawName: piece, rawValue: null }
-        : { rawName: piece.slice(0, eq), rawValue: piece.slice(eq + 1) },
-    );
+    params.push(eq < 0 ? { rawName: piece, rawValue: null } : { rawName: piece.slice(0, eq), rawValue: piece.slice(eq + 1) });
   }
   return params;
 }
@@ -92,11 +88,7 @@ function joinSorted(pairs: Array<[string, string]>): string {
  * 2. the pieces as received;
  * 3. for S3 only, (1) keeping only the first occurrence of a repeated name: what aws4fetch signs.
  */
-export function canonicalQueries(
-  params: readonly RawParam[],
-  exclude: (decodedName: string) => boolean,
-  s3: boolean,
-): string[] {
+export function canonicalQueries(params: readonly RawParam[], exclude: (decodedName: string) => boolean, s3: boolean): string[] {
   const normalised: Array<[string, string]> = [];
   const firstOnly: Array<[string, string]> = [];
   const raw: Array<[string, string]> = [];
@@ -108,9 +100,7 @@ export function canonicalQueries(
     raw.push([rawName, rawValue ?? ""]);
     if (name === "") continue;
     const pair: [string, string] =
-      name === null || value === null
-        ? [rawName, rawValue ?? ""]
-        : [encodeRfc3986(name), encodeRfc3986(value)];
+      name === null || value === null ? [rawName, rawValue ?? ""] : [encodeRfc3986(name), encodeRfc3986(value)];
     normalised.push(pair);
     if (!seen.has(pair[0])) {
       seen.add(pair[0]);

@@ -9,14 +9,7 @@ import { toBase64, toHex } from "./encoding";
 
 export type ChecksumAlgorithm = "CRC32" | "CRC32C" | "CRC64NVME" | "SHA1" | "SHA256" | "MD5";
 
-export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = [
-  "CRC32",
-  "CRC32C",
-  "CRC64NVME",
-  "SHA1",
-  "SHA256",
-  "MD5",
-];
+export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256", "MD5"];
 
 /** The header (and trailer) that carries each checksum. MD5 travels as Content-MD5. */
 export const CHECKSUM_HEADER: Readonly<Record<ChecksumAlgorithm, string>> = {
@@ -81,8 +74,14 @@ let crc32cTables: Uint32Array[] | undefined;
 
 function updateCrc(tables: Uint32Array[], crc: number, bytes: Uint8Array): number {
   const [t0, t1, t2, t3, t4, t5, t6, t7] = tables as [
-    Uint32Array, Uint32Array, Uint32Array, Uint32Array,
-    Uint32Array, Uint32Array, Uint32Array, Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
   ];
   let c = ~crc;
   let i = 0;

@@ -55,8 +55,7 @@ export class AwsChunkedDecoder {
   private decoded = 0;
   private previousSignature: string;
   private pendingSignature: string | null = null;
-  private chunkDigest: { stream: DigestStream; writer: WritableStreamDefaultWriter<ArrayBufferView> } | null =
-    null;
+  private chunkDigest: { stream: DigestStream; writer: WritableStreamDefaultWriter<ArrayBufferView> } | null = null;
   private readonly trailerValues = new Map<string, string>();
   private trailerCanonical = "";
   private trailerSignature: string | null = null;
@@ -180,9 +179,7 @@ export class AwsChunkedDecoder {
     }
     const limit = this.options.decodedLength;
     if (limit !== null && this.decoded + size > limit) {
-      throw incomplete(
-        `The aws-chunked body carries more than the ${limit} bytes given in x-amz-decoded-content-length`,
-      );
+      throw incomplete(`The aws-chunked body carries more than the ${limit} bytes given in x-amz-decoded-content-length`);
     }
     if (size === 0) {
       if (this.options.signing) await this.verifyChunk(EMPTY_SHA256);
@@ -220,9 +217,7 @@ export class AwsChunkedDecoder {
       chunkHash,
     ].join("\n");
     if (!timingSafeEqual(await hmacHex(signing.signingKey, stringToSign), provided)) {
-      throw chunkSignatureMismatch(
-        "The chunk signature we calculated does not match the signature you provided (aws-chunked body)",
-      );
+      throw chunkSignatureMismatch("The chunk signature we calculated does not match the signature you provided (aws-chunked body)");
     }
     this.previousSignature = provided;
     this.pendingSignature = null;
@@ -288,9 +283,7 @@ export class AwsChunkedDecoder {
           await sha256Hex(this.trailerCanonical),
         ].join("\n");
         if (!timingSafeEqual(await hmacHex(signing.signingKey, stringToSign), provided)) {
-          throw chunkSignatureMismatch(
-            "The trailer signature we calculated does not match the signature you provided",
-          );
+          throw chunkSignatureMismatch("The trailer signature we calculated does not match the signature you provided");
         }
       }
     }

@@ -21,12 +21,7 @@ async function hmacRaw(key: Uint8Array, data: string): Promise<Uint8Array> {
  * The SigV4 signing key: HMAC chain over date, region, service and "aws4_request", returned as a
  * non-extractable HMAC key so the derived secret never sits in a JS byte array after this call.
  */
-export async function deriveSigningKey(
-  secretAccessKey: string,
-  date: string,
-  region: string,
-  service: string,
-): Promise<CryptoKey> {
+export async function deriveSigningKey(secretAccessKey: string, date: string, region: string, service: string): Promise<CryptoKey> {
   // Nine WebCrypto calls per derivation; a busy key signs a whole day with the same scope.
   const cacheKey = `${date}\n${region}\n${service}\n${secretAccessKey}`;
   const hit = signingKeys.get(cacheKey);

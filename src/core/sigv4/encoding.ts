@@ -40,10 +40,7 @@ export function fromBase64(text: string): Uint8Array | null {
  * upper-case hex. `encodeURIComponent` leaves `!'()*` raw, so those are added.
  */
 export function encodeRfc3986(text: string): string {
-  return encodeURIComponent(text).replace(
-    /[!'()*]/g,
-    (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase(),
-  );
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
 /** Percent-decoding that returns null instead of throwing on malformed escapes. */

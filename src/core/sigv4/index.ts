@@ -5,14 +5,7 @@
 export { AuthError, isAuthError, type AuthErrorCode, type AuthErrorDetails } from "./errors";
 export { authKind, parseAuth, SIGV4_ALGORITHM, type AuthKind } from "./parse";
 export { checkScope, verify, type VerifyOptions, type VerifyResult } from "./verify";
-export {
-  decodeBody,
-  readBody,
-  type BodyResult,
-  type DecodeBodyOptions,
-  type DecodedBody,
-  type ReadBodyOptions,
-} from "./body";
+export { decodeBody, readBody, type BodyResult, type DecodeBodyOptions, type DecodedBody, type ReadBodyOptions } from "./body";
 export { AwsChunkedDecoder, type AwsChunkedOptions, type ChunkSigning } from "./chunked";
 export {
   CHECKSUM_ALGORITHMS,
@@ -44,12 +37,6 @@ export {
 } from "./canonical";
 export { deriveSigningKey, EMPTY_SHA256, hmacHex, sha256Hex } from "./crypto";
 export { encodeRfc3986, fromBase64, timingSafeEqual, toBase64, toHex } from "./encoding";
-export {
-  formatAmzDate,
-  MAX_CLOCK_SKEW_MS,
-  MAX_PRESIGNED_EXPIRES_SECONDS,
-  parseAmzDate,
-  parseHttpDate,
-} from "./time";
+export { formatAmzDate, MAX_CLOCK_SKEW_MS, MAX_PRESIGNED_EXPIRES_SECONDS, parseAmzDate, parseHttpDate } from "./time";
 export { SIGV2_SUBRESOURCES } from "./sigv2";
 export * from "./types";

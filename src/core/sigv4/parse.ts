@@ -152,9 +152,7 @@ function parseSigV4Header(rest: string, request: Request): ParsedSigV4 | AuthErr
   }
   const credential = parseCredential(credentialValue);
   if (!credential) {
-    return headerMalformed(
-      `the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`,
-    );
+    return headerMalformed(`the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`);
   }
   const signedHeaders = parseSignedHeaders(signedHeadersValue);
   if (!signedHeaders) return headerMalformed("SignedHeaders is empty or contains an invalid header name.");
@@ -219,14 +217,7 @@ function single(q: URLSearchParams, name: string): string | null | undefined {
 
 function parseSigV4Query(request: Request, url: URL): ParsedSigV4 | AuthError {
   const q = url.searchParams;
-  const names = [
-    "X-Amz-Algorithm",
-    "X-Amz-Credential",
-    "X-Amz-Signature",
-    "X-Amz-Date",
-    "X-Amz-SignedHeaders",
-    "X-Amz-Expires",
-  ] as const;
+  const names = ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Expires"] as const;
   const values = new Map<string, string | undefined>();
   for (const name of names) {
     const value = single(q, name);
@@ -274,9 +265,7 @@ function parseSigV4Query(request: Request, url: URL): ParsedSigV4 | AuthError {
     expiresSeconds = Number(expiresValue);
     if (expiresSeconds < 0) return queryError("X-Amz-Expires must be non-negative");
     if (expiresSeconds > MAX_PRESIGNED_EXPIRES_SECONDS) {
-      return queryError(
-        `X-Amz-Expires must be less than a week (in seconds) that is ${MAX_PRESIGNED_EXPIRES_SECONDS}`,
-      );
+      return queryError(`X-Amz-Expires must be less than a week (in seconds) that is ${MAX_PRESIGNED_EXPIRES_SECONDS}`);
     }
   }
   const requestTime = parseAmzDate(dateValue);
@@ -284,9 +273,7 @@ function parseSigV4Query(request: Request, url: URL): ParsedSigV4 | AuthError {
     return queryError(`X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'"`);
   }
   if (credential.scope.date !== dateValue.slice(0, 8)) {
-    return queryError(
-      "Error parsing the X-Amz-Credential parameter; Invalid credential date. Date is not the same as X-Amz-Date.",
-    );
+    return queryError("Error parsing the X-Amz-Credential parameter; Invalid credential date. Date is not the same as X-Amz-Date.");
   }
   const signedHeaders = parseSignedHeaders(signedHeadersValue);
   if (!signedHeaders) return queryError("X-Amz-SignedHeaders is empty or contains an invalid header name.");
@@ -332,11 +319,9 @@ function parseSigV2Header(credentials: string, request: Request): ParsedSigV2 | 
   const accessKeyId = colon > 0 ? credentials.slice(0, colon).trim() : "";
   const signature = colon > 0 ? credentials.slice(colon + 1).trim() : "";
   if (accessKeyId === "" || signature === "" || /\s/.test(accessKeyId)) {
-    return new AuthError(
-      "InvalidArgument",
-      "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature",
-      { ArgumentName: "Authorization" },
-    );
+    return new AuthError("InvalidArgument", "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature", {
+      ArgumentName: "Authorization",
+    });
   }
   const date = request.headers.get("x-amz-date") ?? request.headers.get("date");
   if (date === null || parseHttpDate(date) === null) {
@@ -358,10 +343,7 @@ function parseSigV2Query(request: Request, url: URL): ParsedSigV2 | AuthError {
   const signature = single(q, "Signature");
   const expires = single(q, "Expires");
   if (!accessKeyId || !signature || !expires) {
-    return new AuthError(
-      "AccessDenied",
-      "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters",
-    );
+    return new AuthError("AccessDenied", "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters");
   }
   if (!/^\d{1,12}$/.test(expires)) {
     return new AuthError("AccessDenied", "Invalid date (should be seconds since epoch): " + expires);

@@ -1,12 +1,6 @@
 /** Payload modes named by x-amz-content-sha256, and the headers the streaming modes need. */
 import { AuthError } from "./errors";
-import {
-  STREAMING_SIGNED,
-  STREAMING_SIGNED_TRAILER,
-  STREAMING_UNSIGNED_TRAILER,
-  UNSIGNED_PAYLOAD,
-  type PayloadMode,
-} from "./types";
+import { STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER, UNSIGNED_PAYLOAD, type PayloadMode } from "./types";
 
 export function payloadMode(hash: string): PayloadMode {
   switch (hash) {
@@ -23,17 +17,11 @@ export function payloadMode(hash: string): PayloadMode {
   }
 }
 
-export function streamingFacts(
-  mode: PayloadMode,
-  request: Request,
-): { decodedContentLength: number | null; trailerNames: string[] } {
+export function streamingFacts(mode: PayloadMode, request: Request): { decodedContentLength: number | null; trailerNames: string[] } {
   if (!mode.startsWith("streaming-")) return { decodedContentLength: null, trailerNames: [] };
   const decoded = request.headers.get("x-amz-decoded-content-length");
   if (decoded === null) {
-    throw new AuthError(
-      "MissingContentLength",
-      "You must provide the x-amz-decoded-content-length header for an aws-chunked upload.",
-    );
+    throw new AuthError("MissingContentLength", "You must provide the x-amz-decoded-content-length header for an aws-chunked upload.");
   }
   if (!/^\d{1,15}$/.test(decoded.trim())) {
     throw new AuthError("InvalidArgument", "x-amz-decoded-content-length must be a non-negative integer", {
@@ -50,4 +38,3 @@ export function streamingFacts(
   }
   return { decodedContentLength: Number(decoded.trim()), trailerNames };
 }
-

@@ -146,11 +146,11 @@ export async function verifySigV2(
     const date = request.headers.get("date");
     const time = parseHttpDate((amzDate ?? date)!)!;
     if (Math.abs(time.getTime() - now.getTime()) > MAX_CLOCK_SKEW_MS) {
-      throw new AuthError(
-        "RequestTimeTooSkewed",
-        "The difference between the request time and the current time is too large.",
-        { RequestTime: (amzDate ?? date)!, ServerTime: serverTime, MaxAllowedSkewMilliseconds: "900000" },
-      );
+      throw new AuthError("RequestTimeTooSkewed", "The difference between the request time and the current time is too large.", {
+        RequestTime: (amzDate ?? date)!,
+        ServerTime: serverTime,
+        MaxAllowedSkewMilliseconds: "900000",
+      });
     }
     if (amzDate === null) {
       dateForms = [[date!.trim(), null]];
@@ -178,8 +178,7 @@ export async function verifySigV2(
       const amz = renderAmzHeaders(headers, without, foldCommas);
       for (const path of resourcePaths(url.pathname)) {
         stringsToSign.add(
-          `${request.method}\n${contentMd5.trim()}\n${contentType.trim()}\n${dateLine}\n` +
-            `${amz}${bucketPrefix}${path}${sub}`,
+          `${request.method}\n${contentMd5.trim()}\n${contentType.trim()}\n${dateLine}\n` + `${amz}${bucketPrefix}${path}${sub}`,
         );
       }
     }

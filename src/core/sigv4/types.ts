@@ -20,12 +20,7 @@ export const STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
  * - `unsigned`: not covered by the signature (UNSIGNED-PAYLOAD, SigV2, anonymous);
  * - `streaming-*`: aws-chunked framing, with per-chunk signatures and/or trailers.
  */
-export type PayloadMode =
-  | "sha256"
-  | "unsigned"
-  | "streaming-signed"
-  | "streaming-signed-trailer"
-  | "streaming-unsigned-trailer";
+export type PayloadMode = "sha256" | "unsigned" | "streaming-signed" | "streaming-signed-trailer" | "streaming-unsigned-trailer";
 
 export interface ParsedSigV4 {
   readonly version: 4;

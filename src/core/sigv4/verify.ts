@@ -2,14 +2,7 @@
  * Signature verification, exactly as AWS does it: canonical request, string to sign, clock skew
  * and presigned expiry. SigV2 lives in sigv2.ts.
  */
-import {
-  canonicalHeaderValue,
-  canonicalQueries,
-  genericCanonicalUris,
-  headerValue,
-  s3CanonicalUris,
-  splitRawQuery,
-} from "./canonical";
+import { canonicalHeaderValue, canonicalQueries, genericCanonicalUris, headerValue, s3CanonicalUris, splitRawQuery } from "./canonical";
 import { deriveSigningKey, EMPTY_SHA256, hmacHex, sha256Hex } from "./crypto";
 import { encodeRfc3986, timingSafeEqual, toHex } from "./encoding";
 import { AuthError } from "./errors";
@@ -17,17 +10,9 @@ import { SIGV4_ALGORITHM } from "./parse";
 import { verifySigV2 } from "./sigv2";
 import { formatAmzDate, MAX_CLOCK_SKEW_MS } from "./time";
 import { payloadMode, streamingFacts } from "./payload";
-import {
-  UNSIGNED_PAYLOAD,
-  type ParsedAuth,
-  type ParsedSigV4,
-  type VerifiedAuth,
-  type VerifiedSigV4,
-} from "./types";
+import { UNSIGNED_PAYLOAD, type ParsedAuth, type ParsedSigV4, type VerifiedAuth, type VerifiedSigV4 } from "./types";
 
-export type VerifyResult =
-  | { readonly ok: true; readonly auth: VerifiedAuth }
-  | { readonly ok: false; readonly error: AuthError };
+export type VerifyResult = { readonly ok: true; readonly auth: VerifiedAuth } | { readonly ok: false; readonly error: AuthError };
 
 export interface VerifyOptions {
   /**
@@ -95,11 +80,11 @@ function checkTime(parsed: ParsedSigV4, now: Date): Date | null {
     }
   }
   if (Math.abs(skew) > MAX_CLOCK_SKEW_MS) {
-    throw new AuthError(
-      "RequestTimeTooSkewed",
-      "The difference between the request time and the current time is too large.",
-      { RequestTime: parsed.amzDate, ServerTime: serverTime, MaxAllowedSkewMilliseconds: "900000" },
-    );
+    throw new AuthError("RequestTimeTooSkewed", "The difference between the request time and the current time is too large.", {
+      RequestTime: parsed.amzDate,
+      ServerTime: serverTime,
+      MaxAllowedSkewMilliseconds: "900000",
+    });
   }
   return null;
 }
@@ -161,7 +146,8 @@ export function checkScope(
   expected: { readonly region?: string; readonly service?: string },
 ): AuthError | null {
   const code = parsed.location === "header" ? "AuthorizationHeaderMalformed" : "AuthorizationQueryParametersError";
-  const prefix = parsed.location === "header" ? "The authorization header is malformed; " : "Error parsing the X-Amz-Credential parameter; ";
+  const prefix =
+    parsed.location === "header" ? "The authorization header is malformed; " : "Error parsing the X-Amz-Credential parameter; ";
   if (expected.region !== undefined && parsed.scope.region !== expected.region) {
     return new AuthError(code, `${prefix}the region '${parsed.scope.region}' is wrong; expecting '${expected.region}'`, {
       Region: expected.region,
@@ -187,9 +173,7 @@ async function verifySigV4(
   const s3 = parsed.scope.service === "s3";
   let payloadHash = parsed.contentSha256;
   if (payloadHash === null) {
-    payloadHash = s3
-      ? UNSIGNED_PAYLOAD
-      : await hashClonedBody(request, options.maxSignedBodyBytes ?? DEFAULT_MAX_SIGNED_BODY);
+    payloadHash = s3 ? UNSIGNED_PAYLOAD : await hashClonedBody(request, options.maxSignedBodyBytes ?? DEFAULT_MAX_SIGNED_BODY);
   }
 
   // A repeated header reaches us joined with ", " (Fetch Headers) where the client joined the
@@ -211,37 +195,21 @@ async function verifySigV4(
     ),
   );
   const uris = s3 ? s3CanonicalUris(url.pathname) : genericCanonicalUris(url.pathname);
-  const queries = canonicalQueries(
-    splitRawQuery(url.search),
-    (name) => parsed.location === "query" && name === "X-Amz-Signature",
-    s3,
-  );
-  const signingKey = await deriveSigningKey(
-    secretAccessKey,
-    parsed.scope.date,
-    parsed.scope.region,
-    parsed.scope.service,
-  );
+  const queries = canonicalQueries(splitRawQuery(url.search), (name) => parsed.location === "query" && name === "X-Amz-Signature", s3);
+  const signingKey = await deriveSigningKey(secretAccessKey, parsed.scope.date, parsed.scope.region, parsed.scope.service);
 
   const canonicalRequests = new Set<string>();
   for (const headerBlock of headerBlocks) {
     for (const uri of uris) {
       for (const query of queries) {
-        canonicalRequests.add(
-          [request.method, uri, query, headerBlock, parsed.signedHeaders.join(";"), payloadHash].join("\n"),
-        );
+        canonicalRequests.add([request.method, uri, query, headerBlock, parsed.signedHeaders.join(";"), payloadHash].join("\n"));
       }
     }
   }
   let first: { canonicalRequest: string; stringToSign: string } | null = null;
   let matched = false;
   for (const canonicalRequest of canonicalRequests) {
-    const stringToSign = [
-      SIGV4_ALGORITHM,
-      parsed.amzDate,
-      parsed.credentialScope,
-      await sha256Hex(canonicalRequest),
-    ].join("\n");
+    const stringToSign = [SIGV4_ALGORITHM, parsed.amzDate, parsed.credentialScope, await sha256Hex(canonicalRequest)].join("\n");
     first ??= { canonicalRequest, stringToSign };
     // Every candidate is computed, so the time taken does not say which one matched.
     if (timingSafeEqual(await hmacHex(signingKey, stringToSign), parsed.signature)) matched = true;

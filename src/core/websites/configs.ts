@@ -39,7 +39,12 @@ export async function getStaticWebsite(env: Env, accountId: string, uuid: string
  * for one of its static-website custom domains. The domain is re-checked by the insert itself, so a
  * config never outlives a concurrently detached domain.
  */
-export async function createStaticWebsite(env: Env, accountId: string, uuid: string, input: StaticWebsiteCreateInput): Promise<StaticWebsiteView> {
+export async function createStaticWebsite(
+  env: Env,
+  accountId: string,
+  uuid: string,
+  input: StaticWebsiteCreateInput,
+): Promise<StaticWebsiteView> {
   const d = getDb(env);
   const svc = await findService(d, accountId, uuid);
   assertMutable(svc);
@@ -49,9 +54,14 @@ export async function createStaticWebsite(env: Env, accountId: string, uuid: str
   if (domain === primary) {
     condition = sql`exists (select 1 from ${serviceNetworks} where ${serviceNetworks.serviceUuid} = ${uuid} and ${serviceNetworks.type} = 'public')`;
   } else {
-    const cd = await d.select().from(customDomains).where(and(eq(customDomains.serviceUuid, uuid), eq(customDomains.domainName, domain))).get();
+    const cd = await d
+      .select()
+      .from(customDomains)
+      .where(and(eq(customDomains.serviceUuid, uuid), eq(customDomains.domainName, domain)))
+      .get();
     if (!cd) throw notFound("Custom domain");
-    if (cd.mode !== "static-website") throw invalid("domain_name", `custom domain ${domain} is in ${cd.mode} mode; attach it in static-website mode to host a website`);
+    if (cd.mode !== "static-website")
+      throw invalid("domain_name", `custom domain ${domain} is in ${cd.mode} mode; attach it in static-website mode to host a website`);
     condition = sql`exists (select 1 from ${customDomains} where ${customDomains.serviceUuid} = ${uuid} and ${customDomains.domainName} = ${domain} and ${customDomains.mode} = 'static-website')`;
   }
   const now = isoMicro();
@@ -97,7 +107,13 @@ export async function createStaticWebsite(env: Env, accountId: string, uuid: str
   return staticWebsiteView(row);
 }
 
-export async function modifyStaticWebsite(env: Env, accountId: string, uuid: string, domain: string, input: StaticWebsiteModifyInput): Promise<StaticWebsiteView> {
+export async function modifyStaticWebsite(
+  env: Env,
+  accountId: string,
+  uuid: string,
+  domain: string,
+  input: StaticWebsiteModifyInput,
+): Promise<StaticWebsiteView> {
   const d = getDb(env);
   const svc = await findService(d, accountId, uuid);
   assertMutable(svc);

@@ -27,7 +27,10 @@ export interface DomainVerifier {
 export const staticVerifier: DomainVerifier = {
   async verify({ domain, target }) {
     if (domain.split(".")[0]!.startsWith("unverified")) {
-      return { verified: false, reason: `CNAME ${domain} does not point to ${target} (static resolver: names starting with "unverified" never verify)` };
+      return {
+        verified: false,
+        reason: `CNAME ${domain} does not point to ${target} (static resolver: names starting with "unverified" never verify)`,
+      };
     }
     return { verified: true };
   },

@@ -21,7 +21,8 @@ const taken = (name: string) => conflict(`Domain "${name}" is already attached t
 /** Names under BASE_DOMAIN are the endpoints of services; a custom domain must not shadow one. */
 export function checkNotEndpointName(env: Env, name: string, field = "domain_name"): void {
   const base = config(env).BASE_DOMAIN;
-  if (name === base || name.endsWith(`.${base}`)) throw invalid(field, `must not be ${base} or a name under it: those names belong to service endpoints`);
+  if (name === base || name.endsWith(`.${base}`))
+    throw invalid(field, `must not be ${base} or a name under it: those names belong to service endpoints`);
 }
 
 export function hasPublicNetwork(d: Db, uuid: string) {
@@ -73,7 +74,12 @@ export async function getCustomDomain(env: Env, accountId: string, uuid: string,
   return customDomainView(await findDomain(d, uuid, name));
 }
 
-export async function attachCustomDomain(env: Env, accountId: string, uuid: string, input: CustomDomainCreateInput): Promise<CustomDomainView> {
+export async function attachCustomDomain(
+  env: Env,
+  accountId: string,
+  uuid: string,
+  input: CustomDomainCreateInput,
+): Promise<CustomDomainView> {
   const d = getDb(env);
   const svc = await findService(d, accountId, uuid);
   assertMutable(svc);
@@ -116,7 +122,11 @@ export async function attachCustomDomain(env: Env, accountId: string, uuid: stri
   if (!inserted) {
     // Tell the caller which condition failed (the write itself is decided atomically above).
     if (!(await hasPublicNetwork(d, uuid))) throw noPublicNetwork();
-    const held = await d.select({ n: sql<number>`count(*)` }).from(customDomains).where(eq(customDomains.serviceUuid, uuid)).get();
+    const held = await d
+      .select({ n: sql<number>`count(*)` })
+      .from(customDomains)
+      .where(eq(customDomains.serviceUuid, uuid))
+      .get();
     if ((held?.n ?? 0) >= MAX_CUSTOM_DOMAINS) {
       throw new CoreError("LIMIT_EXCEEDED", `A service can have at most ${MAX_CUSTOM_DOMAINS} custom domains.`, [
         { name: "domain_name", reason: `a service can have at most ${MAX_CUSTOM_DOMAINS} custom domains` },
@@ -132,7 +142,13 @@ export async function attachCustomDomain(env: Env, accountId: string, uuid: stri
  * Renames (the static website config of the domain follows it) and re-runs DNS verification:
  * a PATCH, even one that changes nothing, is how a customer asks for a new check.
  */
-export async function modifyCustomDomain(env: Env, accountId: string, uuid: string, name: string, input: CustomDomainModifyInput): Promise<CustomDomainView> {
+export async function modifyCustomDomain(
+  env: Env,
+  accountId: string,
+  uuid: string,
+  name: string,
+  input: CustomDomainModifyInput,
+): Promise<CustomDomainView> {
   const d = getDb(env);
   const svc = await findService(d, accountId, uuid);
   assertMutable(svc);
@@ -148,7 +164,10 @@ export async function modifyCustomDomain(env: Env, accountId: string, uuid: stri
   const where = and(eq(customDomains.serviceUuid, uuid), eq(customDomains.domainName, cur.domainName));
   try {
     await d.batch([
-      d.update(customDomains).set({ domainName: next, type: input.type ?? cur.type, ...v, updatedAt: now }).where(where),
+      d
+        .update(customDomains)
+        .set({ domainName: next, type: input.type ?? cur.type, ...v, updatedAt: now })
+        .where(where),
       d
         .update(staticWebsites)
         .set({ domainName: next })
@@ -182,7 +201,10 @@ export async function reverifyCustomDomains(env: Env, uuid: string): Promise<voi
   const rows = await d.select().from(customDomains).where(eq(customDomains.serviceUuid, uuid)).all();
   for (const r of rows) {
     const v = verificationColumns(await verifyDomain(env, svc, r.domainName), isoMicro());
-    await d.update(customDomains).set(v).where(and(eq(customDomains.serviceUuid, uuid), eq(customDomains.domainName, r.domainName)));
+    await d
+      .update(customDomains)
+      .set(v)
+      .where(and(eq(customDomains.serviceUuid, uuid), eq(customDomains.domainName, r.domainName)));
   }
 }
 
@@ -241,7 +263,8 @@ export async function listServiceDomains(env: Env, accountId: string, uuid: stri
   const priv = parts.networks.some((n) => n.type === "private");
   const configured = new Set(parts.staticWebsites.map((w) => w.domainName));
   const out: DomainStatus[] = [];
-  const add = (domain: string, type: DomainStatus["type"], active: boolean) => out.push({ domain, type, active, static_website_configured: configured.has(domain) });
+  const add = (domain: string, type: DomainStatus["type"], active: boolean) =>
+    out.push({ domain, type, active, static_website_configured: configured.has(domain) });
   if (pub) add(dom.public, "public", live);
   if (priv) add(dom.private, "private", live);
   if (pub) add(dom.static, "public", live);

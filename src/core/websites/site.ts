@@ -113,8 +113,23 @@ export async function resolveSite(env: Env, h: WebsiteHost): Promise<SiteLookup>
     bucketName: buckets.name,
     policy: buckets.policy,
   };
-  const bucketJoin: SQL = and(eq(buckets.serviceUuid, staticWebsites.serviceUuid), eq(buckets.name, staticWebsites.bucketName), isNull(buckets.deletedAt))!;
-  let row: { serviceUuid: string; configuredStatus: string; deletingSince: string | null; accountStatus: string; publicNetwork: number; config: StaticWebsiteRow | null; bucketName: string | null; policy: string | null } | undefined;
+  const bucketJoin: SQL = and(
+    eq(buckets.serviceUuid, staticWebsites.serviceUuid),
+    eq(buckets.name, staticWebsites.bucketName),
+    isNull(buckets.deletedAt),
+  )!;
+  let row:
+    | {
+        serviceUuid: string;
+        configuredStatus: string;
+        deletingSince: string | null;
+        accountStatus: string;
+        publicNetwork: number;
+        config: StaticWebsiteRow | null;
+        bucketName: string | null;
+        policy: string | null;
+      }
+    | undefined;
   if (h.kind === "primary") {
     row = await d
       .select(shape)
@@ -132,7 +147,10 @@ export async function resolveSite(env: Env, h: WebsiteHost): Promise<SiteLookup>
       .from(customDomains)
       .innerJoin(services, eq(services.uuid, customDomains.serviceUuid))
       .innerJoin(accounts, eq(accounts.id, services.accountId))
-      .leftJoin(staticWebsites, and(eq(staticWebsites.serviceUuid, customDomains.serviceUuid), eq(staticWebsites.domainName, customDomains.domainName)))
+      .leftJoin(
+        staticWebsites,
+        and(eq(staticWebsites.serviceUuid, customDomains.serviceUuid), eq(staticWebsites.domainName, customDomains.domainName)),
+      )
       .leftJoin(buckets, bucketJoin)
       .where(eq(customDomains.domainName, h.host))
       .get();
@@ -145,7 +163,8 @@ export async function resolveSite(env: Env, h: WebsiteHost): Promise<SiteLookup>
     row = r;
   }
   if (!row) return { kind: "unconfigured" };
-  const live = row.configuredStatus === "started" && row.deletingSince === null && row.accountStatus === "active" && Boolean(row.publicNetwork);
+  const live =
+    row.configuredStatus === "started" && row.deletingSince === null && row.accountStatus === "active" && Boolean(row.publicNetwork);
   const cfg = row.config;
   if (!live || !cfg || !cfg.enabled) return { kind: "unconfigured" };
   return {

@@ -1,7 +1,16 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { config } from "../../config";
-import { type Account, createAccount, getAccount, issueToken, listAccounts, listTokens, revokeToken, updateAccount } from "../../core/accounts";
+import {
+  type Account,
+  createAccount,
+  getAccount,
+  issueToken,
+  listAccounts,
+  listTokens,
+  revokeToken,
+  updateAccount,
+} from "../../core/accounts";
 import { CoreError } from "../../core/errors";
 import { timingSafeEqualStr } from "../../lib/crypto";
 import { intQuery } from "../../schema/service";
@@ -15,50 +24,134 @@ const tags = ["Operator"];
 const security: Record<string, string[]>[] = [{ adminToken: [] }];
 
 const AccountSchema = z
-  .object({ id: z.string(), name: z.string(), status: z.enum(["active", "disabled"]), parent_id: z.string().nullable(), created_at: z.string(), updated_at: z.string() })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    status: z.enum(["active", "disabled"]),
+    parent_id: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
   .openapi("Account");
 const TokenInfo = z
-  .object({ id: z.string(), name: z.string(), prefix: z.string(), created_at: z.string(), expires_at: z.string().nullable(), revoked_at: z.string().nullable() })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string(),
+    created_at: z.string(),
+    expires_at: z.string().nullable(),
+    revoked_at: z.string().nullable(),
+  })
   .openapi("ApiToken");
-const IssuedToken = TokenInfo.extend({ token: z.string().openapi({ description: "Shown only in this response; only a hash is stored." }) }).openapi("IssuedApiToken");
+const IssuedToken = TokenInfo.extend({
+  token: z.string().openapi({ description: "Shown only in this response; only a hash is stored." }),
+}).openapi("IssuedApiToken");
 
 const AccountIdParam = z.object({ account_id: z.string().openapi({ param: { name: "account_id", in: "path" } }) });
 const TokenParam = AccountIdParam.extend({ token_id: z.string().openapi({ param: { name: "token_id", in: "path" } }) });
 
-const view = (a: Account) => ({ id: a.id, name: a.name, status: a.status, parent_id: a.parentId, created_at: a.createdAt, updated_at: a.updatedAt });
+const view = (a: Account) => ({
+  id: a.id,
+  name: a.name,
+  status: a.status,
+  parent_id: a.parentId,
+  created_at: a.createdAt,
+  updated_at: a.updatedAt,
+});
 
 const routes = {
   create: createRoute({
-    method: "post", path: "/accounts", operationId: "adminCreateAccount", tags, security, summary: "Create an account",
-    request: { body: jsonBody(z.object({ name: z.string({ error: "must be a string" }), password: z.string({ error: "must be a string" }).optional(), parent_id: z.string().optional() }).openapi("AccountCreate")) },
+    method: "post",
+    path: "/accounts",
+    operationId: "adminCreateAccount",
+    tags,
+    security,
+    summary: "Create an account",
+    request: {
+      body: jsonBody(
+        z
+          .object({
+            name: z.string({ error: "must be a string" }),
+            password: z.string({ error: "must be a string" }).optional(),
+            parent_id: z.string().optional(),
+          })
+          .openapi("AccountCreate"),
+      ),
+    },
     responses: { 201: json(AccountSchema, "Account"), ...errorResponses },
   }),
   list: createRoute({
-    method: "get", path: "/accounts", operationId: "adminListAccounts", tags, security, summary: "List accounts",
+    method: "get",
+    path: "/accounts",
+    operationId: "adminListAccounts",
+    tags,
+    security,
+    summary: "List accounts",
     request: { query: z.object({ limit: intQuery("limit", 0, 1000, 100), offset: intQuery("offset", 0, null, 0) }) },
     responses: { 200: json(z.array(AccountSchema), "Accounts"), ...errorResponses },
   }),
   get: createRoute({
-    method: "get", path: "/accounts/{account_id}", operationId: "adminGetAccount", tags, security, summary: "Get an account",
-    request: { params: AccountIdParam }, responses: { 200: json(AccountSchema, "Account"), ...errorResponses },
+    method: "get",
+    path: "/accounts/{account_id}",
+    operationId: "adminGetAccount",
+    tags,
+    security,
+    summary: "Get an account",
+    request: { params: AccountIdParam },
+    responses: { 200: json(AccountSchema, "Account"), ...errorResponses },
   }),
   modify: createRoute({
-    method: "patch", path: "/accounts/{account_id}", operationId: "adminModifyAccount", tags, security, summary: "Disable or enable an account, set or clear its password",
-    request: { params: AccountIdParam, body: jsonBody(z.object({ status: z.enum(["active", "disabled"], { error: "must be active or disabled" }).optional(), password: z.string({ error: "must be a string" }).nullable().optional() }).openapi("AccountModify")) },
+    method: "patch",
+    path: "/accounts/{account_id}",
+    operationId: "adminModifyAccount",
+    tags,
+    security,
+    summary: "Disable or enable an account, set or clear its password",
+    request: {
+      params: AccountIdParam,
+      body: jsonBody(
+        z
+          .object({
+            status: z.enum(["active", "disabled"], { error: "must be active or disabled" }).optional(),
+            password: z.string({ error: "must be a string" }).nullable().optional(),
+          })
+          .openapi("AccountModify"),
+      ),
+    },
     responses: { 200: json(AccountSchema, "Account"), ...errorResponses },
   }),
   issueToken: createRoute({
-    method: "post", path: "/accounts/{account_id}/tokens", operationId: "adminIssueToken", tags, security, summary: "Issue an API token (shown once)",
-    request: { params: AccountIdParam, body: jsonBody(z.object({ name: z.string({ error: "must be a string" }), expires_at: z.string().optional() }).openapi("TokenCreate")) },
+    method: "post",
+    path: "/accounts/{account_id}/tokens",
+    operationId: "adminIssueToken",
+    tags,
+    security,
+    summary: "Issue an API token (shown once)",
+    request: {
+      params: AccountIdParam,
+      body: jsonBody(z.object({ name: z.string({ error: "must be a string" }), expires_at: z.string().optional() }).openapi("TokenCreate")),
+    },
     responses: { 201: json(IssuedToken, "Token"), ...errorResponses },
   }),
   listTokens: createRoute({
-    method: "get", path: "/accounts/{account_id}/tokens", operationId: "adminListTokens", tags, security, summary: "List API tokens (never the token itself)",
-    request: { params: AccountIdParam }, responses: { 200: json(z.array(TokenInfo), "Tokens"), ...errorResponses },
+    method: "get",
+    path: "/accounts/{account_id}/tokens",
+    operationId: "adminListTokens",
+    tags,
+    security,
+    summary: "List API tokens (never the token itself)",
+    request: { params: AccountIdParam },
+    responses: { 200: json(z.array(TokenInfo), "Tokens"), ...errorResponses },
   }),
   revokeToken: createRoute({
-    method: "delete", path: "/accounts/{account_id}/tokens/{token_id}", operationId: "adminRevokeToken", tags, security, summary: "Revoke an API token",
-    request: { params: TokenParam }, responses: { 204: noContent, ...errorResponses },
+    method: "delete",
+    path: "/accounts/{account_id}/tokens/{token_id}",
+    operationId: "adminRevokeToken",
+    tags,
+    security,
+    summary: "Revoke an API token",
+    request: { params: TokenParam },
+    responses: { 204: noContent, ...errorResponses },
   }),
 };
 
@@ -84,7 +177,9 @@ export function adminRouter() {
     return c.json((await listAccounts(db(c.env), q.limit, q.offset)).map(view), 200);
   });
   app.openapi(routes.get, async (c) => c.json(view(await getAccount(db(c.env), c.req.valid("param").account_id)), 200));
-  app.openapi(routes.modify, async (c) => c.json(view(await updateAccount(db(c.env), c.req.valid("param").account_id, c.req.valid("json"))), 200));
+  app.openapi(routes.modify, async (c) =>
+    c.json(view(await updateAccount(db(c.env), c.req.valid("param").account_id, c.req.valid("json"))), 200),
+  );
   app.openapi(routes.issueToken, async (c) => {
     const b = c.req.valid("json");
     const { token, info } = await issueToken(db(c.env), c.req.valid("param").account_id, { name: b.name, expiresAt: b.expires_at });

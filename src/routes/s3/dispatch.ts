@@ -69,7 +69,10 @@ export const serviceByLabel = (env: Env, label: string) => serviceCache.get(`l:$
 export const serviceByUuid = (env: Env, uuid: string) => serviceCache.get(`u:${uuid}`, () => loadService(env, "uuid", uuid));
 
 /** Splits an endpoint host into its bucket (virtual-hosted) and service label. */
-export function parseEndpointHost(hostname: string, baseDomain: string): { label: string; bucket: string | null; kind: "api" | "static" } | null {
+export function parseEndpointHost(
+  hostname: string,
+  baseDomain: string,
+): { label: string; bucket: string | null; kind: "api" | "static" } | null {
   const host = hostname.toLowerCase().replace(/\.$/, "");
   const suffix = `.${baseDomain}`;
   if (!host.endsWith(suffix)) return null;

@@ -123,8 +123,7 @@ export function fromAuthError(e: AuthError): S3Error {
   return new S3Error(e.code, e.message, e.details);
 }
 
-export const noSuchBucket = (bucket: string) =>
-  new S3Error("NoSuchBucket", "The specified bucket does not exist", { BucketName: bucket });
+export const noSuchBucket = (bucket: string) => new S3Error("NoSuchBucket", "The specified bucket does not exist", { BucketName: bucket });
 
 export const noSuchKey = (key: string) => new S3Error("NoSuchKey", "The specified key does not exist.", { Key: key });
 
@@ -140,5 +139,4 @@ export const accessDenied = (message = "Access Denied") => new S3Error("AccessDe
 export const malformedXml = () =>
   new S3Error("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema");
 
-export const notImplemented = (what: string) =>
-  new S3Error("NotImplemented", `${what} is not implemented by this service.`);
+export const notImplemented = (what: string) => new S3Error("NotImplemented", `${what} is not implemented by this service.`);

@@ -100,7 +100,14 @@ async function authenticate(
   }
   const key = await findAccessKeyCached(env, parsed.accessKeyId);
   if (!key || (target.service && key.serviceUuid !== target.service.uuid)) throw invalidAccessKey(parsed.accessKeyId);
-  const v = await verify(parsed, request, url, key.secret, new Date(), target.hostBucket !== null ? { virtualHostedBucket: target.hostBucket } : {});
+  const v = await verify(
+    parsed,
+    request,
+    url,
+    key.secret,
+    new Date(),
+    target.hostBucket !== null ? { virtualHostedBucket: target.hostBucket } : {},
+  );
   if (!v.ok) throw fromAuthError(v.error);
   if (key.status !== "Active") throw invalidAccessKey(parsed.accessKeyId, "The AWS Access Key Id you provided is inactive.");
   const service = target.service ?? (await serviceByUuid(env, key.serviceUuid));
@@ -128,7 +135,15 @@ interface Progress {
   c: S3Context | null;
 }
 
-async function serve(env: Env, ctx: ExecutionContext, request: Request, url: URL, target: S3Target, requestId: string, out: Progress): Promise<Response> {
+async function serve(
+  env: Env,
+  ctx: ExecutionContext,
+  request: Request,
+  url: URL,
+  target: S3Target,
+  requestId: string,
+  out: Progress,
+): Promise<Response> {
   const { bucket, key } = splitPath(url.pathname, target.hostBucket);
   const { service, identity, auth } = await authenticate(env, request, url, target);
   out.who = { service, identity };
@@ -222,7 +237,12 @@ export async function handleS3(request: Request, env: Env, ctx: ExecutionContext
     });
   } else if (out.who?.identity.kind === "user") {
     // Still a use of the key (last_used_at), counted against no bucket.
-    recordUsage(env, ctx, out.who.service.uuid, { bucket: "", accessKeyId: out.who.identity.accessKeyId, at: Date.now(), op: c ? OPERATIONS[c.op].cls : "other" });
+    recordUsage(env, ctx, out.who.service.uuid, {
+      bucket: "",
+      accessKeyId: out.who.identity.accessKeyId,
+      at: Date.now(),
+      op: c ? OPERATIONS[c.op].cls : "other",
+    });
   }
   return res;
 }

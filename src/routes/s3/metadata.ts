@@ -21,7 +21,11 @@ export function declaredAlgorithm(h: Headers): ObjectChecksumAlgorithm | null {
   const raw = h.get("x-amz-checksum-algorithm") ?? h.get("x-amz-sdk-checksum-algorithm");
   if (raw === null) return null;
   const alg = raw.trim().toUpperCase() as ObjectChecksumAlgorithm;
-  if (!ALGORITHMS.has(alg)) throw new S3Error("InvalidRequest", "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]");
+  if (!ALGORITHMS.has(alg))
+    throw new S3Error(
+      "InvalidRequest",
+      "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]",
+    );
   return alg;
 }
 
@@ -35,7 +39,8 @@ export function requestChecksum(h: Headers): { algorithm: ObjectChecksumAlgorith
     const alg = checksumAlgorithmForHeader(name);
     if (alg && alg !== "MD5") found.push({ algorithm: alg, value: value.trim() });
   }
-  if (found.length > 1) throw new S3Error("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
+  if (found.length > 1)
+    throw new S3Error("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
   const declared = declaredAlgorithm(h);
   const trailer = (h.get("x-amz-trailer") ?? "")
     .split(",")
@@ -67,10 +72,14 @@ export function checkAcl(h: Headers): void {
 export function writeMetadata(h: Headers): Omit<WriteMetadata, "checksum"> {
   const { meta, bytes } = userMetadata(h);
   if (bytes > MAX_USER_METADATA_BYTES) {
-    throw new S3Error("MetadataTooLarge", `Your metadata headers exceed the maximum allowed metadata size of ${MAX_USER_METADATA_BYTES} bytes.`, {
-      Size: String(bytes),
-      MaxSizeAllowed: String(MAX_USER_METADATA_BYTES),
-    });
+    throw new S3Error(
+      "MetadataTooLarge",
+      `Your metadata headers exceed the maximum allowed metadata size of ${MAX_USER_METADATA_BYTES} bytes.`,
+      {
+        Size: String(bytes),
+        MaxSizeAllowed: String(MAX_USER_METADATA_BYTES),
+      },
+    );
   }
   const storageClass = h.get("x-amz-storage-class");
   if (storageClass !== null && !STORAGE_CLASSES.has(storageClass.trim())) {

@@ -108,7 +108,10 @@ const UNSUPPORTED_BUCKET = [
 const UNSUPPORTED_OBJECT = ["tagging", "retention", "legal-hold", "restore", "select", "torrent", "attributes", "renameObject"];
 
 function methodNotAllowed(method: string): S3Error {
-  return new S3Error("MethodNotAllowed", `The specified method is not allowed against this resource.`, { Method: method, ResourceType: "OBJECT" });
+  return new S3Error("MethodNotAllowed", `The specified method is not allowed against this resource.`, {
+    Method: method,
+    ResourceType: "OBJECT",
+  });
 }
 
 function unsupported(q: URLSearchParams, names: string[]): string | undefined {
@@ -120,7 +123,13 @@ function notImplemented(what: string): S3Error {
 }
 
 /** Resolves the operation, or throws the S3 error for a request no operation matches. */
-export function resolveOperation(method: string, bucket: string | null, key: string | null, q: URLSearchParams, headers: Headers): S3Operation {
+export function resolveOperation(
+  method: string,
+  bucket: string | null,
+  key: string | null,
+  q: URLSearchParams,
+  headers: Headers,
+): S3Operation {
   if (bucket === null) {
     if (method === "GET") return "ListBuckets";
     throw methodNotAllowed(method);

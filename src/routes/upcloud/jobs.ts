@@ -9,17 +9,20 @@ const tags = ["Jobs"];
 
 const must = (what: string) => ({ error: (iss: { input: unknown }) => (iss.input === undefined ? "is required" : `must be ${what}`) });
 const chars = (min: number, max: number) =>
-  z
-    .string(must("a string"))
-    .min(min, `must be ${min}-${max} characters`)
-    .max(max, `must be ${min}-${max} characters`);
+  z.string(must("a string")).min(min, `must be ${min}-${max} characters`).max(max, `must be ${min}-${max} characters`);
 
 const endpointIn = (side: "source" | "target") =>
   z
     .object(
       {
-        access_key_id: chars(1, 128).openapi({ description: `${side === "source" ? "Source" : "Target"} storage access key id.`, example: `${side}-access-key-id` }),
-        secret_access_key: chars(1, 128).openapi({ description: `${side === "source" ? "Source" : "Target"} storage secret key. Stored encrypted; never returned.`, example: `${side}-secret-key` }),
+        access_key_id: chars(1, 128).openapi({
+          description: `${side === "source" ? "Source" : "Target"} storage access key id.`,
+          example: `${side}-access-key-id`,
+        }),
+        secret_access_key: chars(1, 128).openapi({
+          description: `${side === "source" ? "Source" : "Target"} storage secret key. Stored encrypted; never returned.`,
+          example: `${side}-secret-key`,
+        }),
         endpoint_url: chars(1, 255).openapi({
           description:
             side === "source"
@@ -53,7 +56,9 @@ export const JobCreateSchema = z
 
 const JobEndpointSchema = z
   .object({ access_key_id: z.string(), bucket: z.string().optional(), endpoint_url: z.string() })
-  .openapi("JobEndpoint", { example: { access_key_id: "source-access-key-id", bucket: "source-bucket", endpoint_url: "https://example.source.com" } });
+  .openapi("JobEndpoint", {
+    example: { access_key_id: "source-access-key-id", bucket: "source-bucket", endpoint_url: "https://example.source.com" },
+  });
 
 export const JobSchema = z
   .object({
@@ -63,7 +68,10 @@ export const JobSchema = z
     output: z.object({
       bytes: z.number().int().openapi({ description: "Bytes done: copied, or already at the target and skipped.", example: 209715200 }),
       error: z.string().openapi({ description: "Why the job failed, or which objects could not be copied; empty when none." }),
-      total_bytes: z.number().int().openapi({ description: "Bytes found by listing the source (grows while listing runs).", example: 209715200 }),
+      total_bytes: z
+        .number()
+        .int()
+        .openapi({ description: "Bytes found by listing the source (grows while listing runs).", example: 209715200 }),
       transfer_time: z.string().openapi({ description: "Seconds since copying started (until the job finished).", example: "2.278" }),
     }),
     updated_at: z.string().openapi({ example: "2024-08-27T13:06:46.386309Z" }),
@@ -76,7 +84,11 @@ const JobUuidParam = z.object({
   job_uuid: z.string().openapi({ param: { name: "job_uuid", in: "path" }, example: "12f73f4d-e6ed-4ac0-b9b5-2b40ca3b2de2" }),
 });
 
-const endpointOut = (e: EndpointSpec) => ({ access_key_id: e.access_key_id, ...(e.bucket !== undefined ? { bucket: e.bucket } : {}), endpoint_url: e.endpoint_url });
+const endpointOut = (e: EndpointSpec) => ({
+  access_key_id: e.access_key_id,
+  ...(e.bucket !== undefined ? { bucket: e.bucket } : {}),
+  endpoint_url: e.endpoint_url,
+});
 
 function toBody(v: JobView): JobBody {
   return {
@@ -132,7 +144,8 @@ const cancel = createRoute({
   operationId: "cancelJob",
   tags,
   summary: "Cancel job",
-  description: "Takes effect before the job's next batch; objects being copied at that moment finish. 400 when the job has already finished.",
+  description:
+    "Takes effect before the job's next batch; objects being copied at that moment finish. 400 when the job has already finished.",
   security,
   request: { params: JobUuidParam },
   responses: { 200: json(JobSchema, "The canceled job"), ...errorResponses },

@@ -9,11 +9,56 @@ const tags = ["Labels"];
 const LabelOut = z.object({ key: z.string(), value: z.string() }).openapi("LabelView");
 const KeyParam = ServiceUuidParam.extend({ label_key: z.string().openapi({ param: { name: "label_key", in: "path" } }) });
 
-const list = createRoute({ method: "get", path: "/{service_uuid}/labels", operationId: "listLabels", tags, summary: "List labels", security, request: { params: ServiceUuidParam }, responses: { 200: json(z.array(LabelOut), "Labels"), ...errorResponses } });
-const create = createRoute({ method: "post", path: "/{service_uuid}/labels", operationId: "createLabel", tags, summary: "Create label", security, request: { params: ServiceUuidParam, body: jsonBody(LabelSchema) }, responses: { 201: json(LabelOut, "Label"), ...errorResponses } });
-const get = createRoute({ method: "get", path: "/{service_uuid}/labels/{label_key}", operationId: "getLabel", tags, summary: "Get label details", security, request: { params: KeyParam }, responses: { 200: json(LabelOut, "Label"), ...errorResponses } });
-const modify = createRoute({ method: "patch", path: "/{service_uuid}/labels/{label_key}", operationId: "modifyLabel", tags, summary: "Modify label (the key can be renamed)", security, request: { params: KeyParam, body: jsonBody(LabelPatchSchema) }, responses: { 200: json(LabelOut, "Label"), ...errorResponses } });
-const remove = createRoute({ method: "delete", path: "/{service_uuid}/labels/{label_key}", operationId: "deleteLabel", tags, summary: "Delete label", security, request: { params: KeyParam }, responses: { 204: noContent, ...errorResponses } });
+const list = createRoute({
+  method: "get",
+  path: "/{service_uuid}/labels",
+  operationId: "listLabels",
+  tags,
+  summary: "List labels",
+  security,
+  request: { params: ServiceUuidParam },
+  responses: { 200: json(z.array(LabelOut), "Labels"), ...errorResponses },
+});
+const create = createRoute({
+  method: "post",
+  path: "/{service_uuid}/labels",
+  operationId: "createLabel",
+  tags,
+  summary: "Create label",
+  security,
+  request: { params: ServiceUuidParam, body: jsonBody(LabelSchema) },
+  responses: { 201: json(LabelOut, "Label"), ...errorResponses },
+});
+const get = createRoute({
+  method: "get",
+  path: "/{service_uuid}/labels/{label_key}",
+  operationId: "getLabel",
+  tags,
+  summary: "Get label details",
+  security,
+  request: { params: KeyParam },
+  responses: { 200: json(LabelOut, "Label"), ...errorResponses },
+});
+const modify = createRoute({
+  method: "patch",
+  path: "/{service_uuid}/labels/{label_key}",
+  operationId: "modifyLabel",
+  tags,
+  summary: "Modify label (the key can be renamed)",
+  security,
+  request: { params: KeyParam, body: jsonBody(LabelPatchSchema) },
+  responses: { 200: json(LabelOut, "Label"), ...errorResponses },
+});
+const remove = createRoute({
+  method: "delete",
+  path: "/{service_uuid}/labels/{label_key}",
+  operationId: "deleteLabel",
+  tags,
+  summary: "Delete label",
+  security,
+  request: { params: KeyParam },
+  responses: { 204: noContent, ...errorResponses },
+});
 
 function pick(labels: { key: string; value: string }[], key: string) {
   const l = labels.find((x) => x.key === key);
@@ -45,4 +90,3 @@ export function registerLabels(app: UpcloudRouter) {
     return c.body(null, 204);
   });
 }
-

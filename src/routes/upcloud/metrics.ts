@@ -61,7 +61,13 @@ const SeriesQuery = z.object({
       }
       return h;
     })
-    .openapi({ param: { name: "interval", in: "query" }, type: "string", pattern: "^([1-9]|1[0-9]|2[0-4])h$", example: "6h", description: "Aggregation interval, 1h to 24h. Default: 1h." }),
+    .openapi({
+      param: { name: "interval", in: "query" },
+      type: "string",
+      pattern: "^([1-9]|1[0-9]|2[0-4])h$",
+      example: "6h",
+      description: "Aggregation interval, 1h to 24h. Default: 1h.",
+    }),
   sort: z
     .enum(SERIES_SORTS, { error: "must be start_at or -start_at" })
     .optional()
@@ -105,6 +111,16 @@ export function registerMetrics(app: UpcloudRouter) {
     const { service_uuid } = c.req.valid("param");
     const q = c.req.valid("query");
     await findService(db(c.env), c.get("account").id, service_uuid);
-    return c.json(await metricSeries(c.env, service_uuid, { from: q.from, to: q.to, intervalHours: q.interval, sort: q.sort ?? "-start_at", limit: q.limit, offset: q.offset }), 200);
+    return c.json(
+      await metricSeries(c.env, service_uuid, {
+        from: q.from,
+        to: q.to,
+        intervalHours: q.interval,
+        sort: q.sort ?? "-start_at",
+        limit: q.limit,
+        offset: q.offset,
+      }),
+      200,
+    );
   });
 }

@@ -8,10 +8,46 @@ import type { UpcloudRouter } from "./router";
 const tags = ["Networks"];
 const NameParam = ServiceUuidParam.extend({ network_name: z.string().openapi({ param: { name: "network_name", in: "path" } }) });
 
-const list = createRoute({ method: "get", path: "/{service_uuid}/networks", operationId: "listNetworks", tags, summary: "List networks", security, request: { params: ServiceUuidParam }, responses: { 200: json(z.array(NetworkSchema), "Networks"), ...errorResponses } });
-const create = createRoute({ method: "post", path: "/{service_uuid}/networks", operationId: "createNetwork", tags, summary: "Create network (restarts the service setup)", security, request: { params: ServiceUuidParam, body: jsonBody(NetworkSchema) }, responses: { 201: json(NetworkSchema, "Network"), ...errorResponses } });
-const get = createRoute({ method: "get", path: "/{service_uuid}/networks/{network_name}", operationId: "getNetwork", tags, summary: "Get network details", security, request: { params: NameParam }, responses: { 200: json(NetworkSchema, "Network"), ...errorResponses } });
-const remove = createRoute({ method: "delete", path: "/{service_uuid}/networks/{network_name}", operationId: "deleteNetwork", tags, summary: "Delete network (restarts the service setup)", security, request: { params: NameParam }, responses: { 204: noContent, ...errorResponses } });
+const list = createRoute({
+  method: "get",
+  path: "/{service_uuid}/networks",
+  operationId: "listNetworks",
+  tags,
+  summary: "List networks",
+  security,
+  request: { params: ServiceUuidParam },
+  responses: { 200: json(z.array(NetworkSchema), "Networks"), ...errorResponses },
+});
+const create = createRoute({
+  method: "post",
+  path: "/{service_uuid}/networks",
+  operationId: "createNetwork",
+  tags,
+  summary: "Create network (restarts the service setup)",
+  security,
+  request: { params: ServiceUuidParam, body: jsonBody(NetworkSchema) },
+  responses: { 201: json(NetworkSchema, "Network"), ...errorResponses },
+});
+const get = createRoute({
+  method: "get",
+  path: "/{service_uuid}/networks/{network_name}",
+  operationId: "getNetwork",
+  tags,
+  summary: "Get network details",
+  security,
+  request: { params: NameParam },
+  responses: { 200: json(NetworkSchema, "Network"), ...errorResponses },
+});
+const remove = createRoute({
+  method: "delete",
+  path: "/{service_uuid}/networks/{network_name}",
+  operationId: "deleteNetwork",
+  tags,
+  summary: "Delete network (restarts the service setup)",
+  security,
+  request: { params: NameParam },
+  responses: { 204: noContent, ...errorResponses },
+});
 
 function pick<T extends { name: string }>(networks: T[], name: string): T {
   const n = networks.find((x) => x.name === name);
@@ -20,7 +56,9 @@ function pick<T extends { name: string }>(networks: T[], name: string): T {
 }
 
 export function registerNetworks(app: UpcloudRouter) {
-  app.openapi(list, async (c) => c.json((await getServiceView(c.env, c.get("account").id, c.req.valid("param").service_uuid)).networks, 200));
+  app.openapi(list, async (c) =>
+    c.json((await getServiceView(c.env, c.get("account").id, c.req.valid("param").service_uuid)).networks, 200),
+  );
   app.openapi(create, async (c) => {
     const { service_uuid } = c.req.valid("param");
     const network = c.req.valid("json");

@@ -5,13 +5,7 @@ import type { AppEnv } from "../context";
 export const PROBLEM_TYPE_BASE = "https://developers.upcloud.com/1.3/errors#ERROR_";
 
 type ProblemCode =
-  | "INVALID_REQUEST"
-  | "RESOURCE_NOT_FOUND"
-  | "CONFLICT"
-  | "SERVICE_ERROR"
-  | "AUTHENTICATION_FAILED"
-  | "FORBIDDEN"
-  | "GENERAL_FAILURE";
+  "INVALID_REQUEST" | "RESOURCE_NOT_FOUND" | "CONFLICT" | "SERVICE_ERROR" | "AUTHENTICATION_FAILED" | "FORBIDDEN" | "GENERAL_FAILURE";
 
 function mapCode(code: CoreErrorCode): [number, ProblemCode] {
   switch (code) {
@@ -41,7 +35,14 @@ export interface ProblemBody {
 }
 
 /** `application/problem+json` exactly: the vendor's Go client matches the media type literally. */
-export function problemResponse(status: number, code: ProblemCode, title: string, correlationId: string, params?: ProblemBody["invalid_params"], extraHeaders?: Record<string, string>): Response {
+export function problemResponse(
+  status: number,
+  code: ProblemCode,
+  title: string,
+  correlationId: string,
+  params?: ProblemBody["invalid_params"],
+  extraHeaders?: Record<string, string>,
+): Response {
   const body: ProblemBody = { type: PROBLEM_TYPE_BASE + code, title, status, correlation_id: correlationId };
   if (params && params.length) body.invalid_params = params;
   return new Response(JSON.stringify(body), {

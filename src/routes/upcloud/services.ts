@@ -12,7 +12,8 @@ const list = createRoute({
   operationId: "listServices",
   tags,
   summary: "List services",
-  description: "Paged, sorted (`-` prefix = descending) and filtered by labels: `label=env` (exists), `label=env%3Dstaging` (exact); repeated filters must all match.",
+  description:
+    "Paged, sorted (`-` prefix = descending) and filtered by labels: `label=env` (exists), `label=env%3Dstaging` (exact); repeated filters must all match.",
   security,
   request: { query: ServiceListQuery },
   responses: { 200: json(z.array(ServiceSchema), "Services"), ...errorResponses },
@@ -58,7 +59,13 @@ const modify = createRoute({
   tags,
   summary: "Modify service (JSON Merge Patch)",
   security,
-  request: { params: ServiceUuidParam, body: { required: true, content: { "application/json": { schema: ServicePatchSchema }, "application/merge-patch+json": { schema: ServicePatchSchema } } } },
+  request: {
+    params: ServiceUuidParam,
+    body: {
+      required: true,
+      content: { "application/json": { schema: ServicePatchSchema }, "application/merge-patch+json": { schema: ServicePatchSchema } },
+    },
+  },
   responses: { 200: json(ServiceSchema, "Service"), ...errorResponses },
 });
 
@@ -68,12 +75,16 @@ const remove = createRoute({
   operationId: "deleteService",
   tags,
   summary: "Delete service",
-  description: "Starts deletion; the service walks the delete-* states, removing its buckets, objects and IAM entities, then GET answers 404.",
+  description:
+    "Starts deletion; the service walks the delete-* states, removing its buckets, objects and IAM entities, then GET answers 404.",
   security,
   request: {
     params: ServiceUuidParam,
     query: z.object({
-      force: z.enum(["true", "false"], { error: "must be true or false" }).optional().openapi({ param: { name: "force", in: "query" } }),
+      force: z
+        .enum(["true", "false"], { error: "must be true or false" })
+        .optional()
+        .openapi({ param: { name: "force", in: "query" } }),
     }),
   },
   responses: { 204: noContent, ...errorResponses },

@@ -1,5 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { attachCustomDomain, deleteCustomDomain, getCustomDomain, listCustomDomains, listServiceDomains, modifyCustomDomain } from "../../core/websites/domains";
+import {
+  attachCustomDomain,
+  deleteCustomDomain,
+  getCustomDomain,
+  listCustomDomains,
+  listServiceDomains,
+  modifyCustomDomain,
+} from "../../core/websites/domains";
 import { CustomDomainCreateSchema, CustomDomainModifySchema, CustomDomainSchema } from "../../schema/website";
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "./common";
 import type { UpcloudRouter } from "./router";
@@ -12,7 +19,16 @@ const dns =
   "The domain needs a CNAME to the service's public endpoint (and `*.<domain>` for virtual-hosted buckets) and a CNAME of `_acme-challenge.<domain>` to `_acme-challenge.<endpoint>`. " +
   "Until DNS verifies, the service carries the `failed_custom_domain_verification` state message and the domain receives no traffic.";
 
-const list = createRoute({ method: "get", path: "/{service_uuid}/custom-domains", operationId: "listCustomDomains", tags, summary: "List custom domains", security, request: { params: ServiceUuidParam }, responses: { 200: json(z.array(CustomDomainSchema), "Custom domains"), ...errorResponses } });
+const list = createRoute({
+  method: "get",
+  path: "/{service_uuid}/custom-domains",
+  operationId: "listCustomDomains",
+  tags,
+  summary: "List custom domains",
+  security,
+  request: { params: ServiceUuidParam },
+  responses: { 200: json(z.array(CustomDomainSchema), "Custom domains"), ...errorResponses },
+});
 const attach = createRoute({
   method: "post",
   path: "/{service_uuid}/custom-domains",
@@ -24,7 +40,16 @@ const attach = createRoute({
   request: { params: ServiceUuidParam, body: jsonBody(CustomDomainCreateSchema) },
   responses: { 201: json(CustomDomainSchema, "Custom domain"), ...errorResponses },
 });
-const get = createRoute({ method: "get", path: "/{service_uuid}/custom-domains/{domain_name}", operationId: "getCustomDomain", tags, summary: "Get custom domain details", security, request: { params: DomainParam }, responses: { 200: json(CustomDomainSchema, "Custom domain"), ...errorResponses } });
+const get = createRoute({
+  method: "get",
+  path: "/{service_uuid}/custom-domains/{domain_name}",
+  operationId: "getCustomDomain",
+  tags,
+  summary: "Get custom domain details",
+  security,
+  request: { params: DomainParam },
+  responses: { 200: json(CustomDomainSchema, "Custom domain"), ...errorResponses },
+});
 const modify = createRoute({
   method: "patch",
   path: "/{service_uuid}/custom-domains/{domain_name}",
@@ -52,7 +77,9 @@ const DomainStatusSchema = z
   .object({
     domain: z.string(),
     type: z.enum(["public", "private", "custom"]),
-    active: z.boolean().openapi({ description: "Receives traffic now: service started, its network attached, custom domains DNS-verified." }),
+    active: z
+      .boolean()
+      .openapi({ description: "Receives traffic now: service started, its network attached, custom domains DNS-verified." }),
     static_website_configured: z.boolean(),
   })
   .openapi("ServiceDomain");
@@ -69,9 +96,13 @@ const listDomains = createRoute({
 });
 
 export function registerCustomDomains(app: UpcloudRouter) {
-  app.openapi(listDomains, async (c) => c.json({ domains: await listServiceDomains(c.env, c.get("account").id, c.req.valid("param").service_uuid) }, 200));
+  app.openapi(listDomains, async (c) =>
+    c.json({ domains: await listServiceDomains(c.env, c.get("account").id, c.req.valid("param").service_uuid) }, 200),
+  );
   app.openapi(list, async (c) => c.json(await listCustomDomains(c.env, c.get("account").id, c.req.valid("param").service_uuid), 200));
-  app.openapi(attach, async (c) => c.json(await attachCustomDomain(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json")), 201));
+  app.openapi(attach, async (c) =>
+    c.json(await attachCustomDomain(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json")), 201),
+  );
   app.openapi(get, async (c) => {
     const { service_uuid, domain_name } = c.req.valid("param");
     return c.json(await getCustomDomain(c.env, c.get("account").id, service_uuid, domain_name), 200);

@@ -1,5 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { createStaticWebsite, deleteStaticWebsite, getStaticWebsite, listStaticWebsites, modifyStaticWebsite } from "../../core/websites/configs";
+import {
+  createStaticWebsite,
+  deleteStaticWebsite,
+  getStaticWebsite,
+  listStaticWebsites,
+  modifyStaticWebsite,
+} from "../../core/websites/configs";
 import { StaticWebsiteCreateSchema, StaticWebsiteModifySchema, StaticWebsiteSchema } from "../../schema/website";
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "./common";
 import type { UpcloudRouter } from "./router";
@@ -9,7 +15,16 @@ const DomainParam = ServiceUuidParam.extend({
   domain_name: z.string().openapi({ param: { name: "domain_name", in: "path" }, example: "7mf5k-static.upcloudobjects.com" }),
 });
 
-const list = createRoute({ method: "get", path: "/{service_uuid}/static-websites", operationId: "listStaticWebsites", tags, summary: "List static website configs", security, request: { params: ServiceUuidParam }, responses: { 200: json(z.array(StaticWebsiteSchema), "Static website configs"), ...errorResponses } });
+const list = createRoute({
+  method: "get",
+  path: "/{service_uuid}/static-websites",
+  operationId: "listStaticWebsites",
+  tags,
+  summary: "List static website configs",
+  security,
+  request: { params: ServiceUuidParam },
+  responses: { 200: json(z.array(StaticWebsiteSchema), "Static website configs"), ...errorResponses },
+});
 const create = createRoute({
   method: "post",
   path: "/{service_uuid}/static-websites",
@@ -23,7 +38,16 @@ const create = createRoute({
   request: { params: ServiceUuidParam, body: jsonBody(StaticWebsiteCreateSchema) },
   responses: { 201: json(StaticWebsiteSchema, "Static website config"), ...errorResponses },
 });
-const get = createRoute({ method: "get", path: "/{service_uuid}/static-websites/{domain_name}", operationId: "getStaticWebsite", tags, summary: "Get static website config", security, request: { params: DomainParam }, responses: { 200: json(StaticWebsiteSchema, "Static website config"), ...errorResponses } });
+const get = createRoute({
+  method: "get",
+  path: "/{service_uuid}/static-websites/{domain_name}",
+  operationId: "getStaticWebsite",
+  tags,
+  summary: "Get static website config",
+  security,
+  request: { params: DomainParam },
+  responses: { 200: json(StaticWebsiteSchema, "Static website config"), ...errorResponses },
+});
 const modify = createRoute({
   method: "patch",
   path: "/{service_uuid}/static-websites/{domain_name}",
@@ -49,7 +73,9 @@ const remove = createRoute({
 
 export function registerStaticWebsites(app: UpcloudRouter) {
   app.openapi(list, async (c) => c.json(await listStaticWebsites(c.env, c.get("account").id, c.req.valid("param").service_uuid), 200));
-  app.openapi(create, async (c) => c.json(await createStaticWebsite(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json")), 201));
+  app.openapi(create, async (c) =>
+    c.json(await createStaticWebsite(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json")), 201),
+  );
   app.openapi(get, async (c) => {
     const { service_uuid, domain_name } = c.req.valid("param");
     return c.json(await getStaticWebsite(c.env, c.get("account").id, service_uuid, domain_name), 200);

@@ -78,7 +78,10 @@ export function rangeBounds(r: ByteRange, size: number): { start: number; end: n
 }
 
 function etagList(header: string): string[] {
-  return header.split(",").map((t) => t.trim()).filter(Boolean);
+  return header
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
 }
 
 const weakEq = (a: string, b: string) => a.replace(/^W\//, "") === b.replace(/^W\//, "");

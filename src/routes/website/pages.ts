@@ -47,6 +47,9 @@ function defaultText(status: number): string {
  */
 export function siteNotConfigured(method: string): Response {
   const headers = { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" };
-  const body = html("Site Not Configured", "There is no website configured for this domain yet. If this is your domain, create a static website configuration for it.");
+  const body = html(
+    "Site Not Configured",
+    "There is no website configured for this domain yet. If this is your domain, create a static website configuration for it.",
+  );
   return new Response(method === "HEAD" ? null : body, { status: 404, headers });
 }

@@ -62,7 +62,10 @@ export function planPath(pathname: string, rules: SiteRules): PathPlan {
 }
 
 /** The error page for a status: an exact status_code first, then the first range holding it. */
-export function errorDocumentFor(pages: { error_document: string; status_code?: number | undefined; status_range?: { start: number; end: number } | undefined }[], status: number): string | null {
+export function errorDocumentFor(
+  pages: { error_document: string; status_code?: number | undefined; status_range?: { start: number; end: number } | undefined }[],
+  status: number,
+): string | null {
   const exact = pages.find((p) => p.status_code === status);
   if (exact) return exact.error_document;
   const ranged = pages.find((p) => p.status_range && p.status_range.start <= status && status <= p.status_range.end);

@@ -30,7 +30,16 @@ export async function maybeServeWebsite(request: Request, env: Env, _ctx?: Execu
     return await serveSite(request, env, url, found.site);
   } catch (err) {
     const id = ulid();
-    console.error(JSON.stringify({ level: "error", request_id: id, host: url.hostname, path: url.pathname, name: err instanceof Error ? err.name : typeof err, message: err instanceof Error ? err.message : "" }));
+    console.error(
+      JSON.stringify({
+        level: "error",
+        request_id: id,
+        host: url.hostname,
+        path: url.pathname,
+        name: err instanceof Error ? err.name : typeof err,
+        message: err instanceof Error ? err.message : "",
+      }),
+    );
     return page(500, request.method, { "x-request-id": id });
   }
 }
@@ -69,7 +78,10 @@ async function tryCandidate(request: Request, env: Env, url: URL, site: Site, co
   const r2Key = objectKey(site.serviceUuid, site.bucket, c.key);
   if (c.redirect !== undefined) {
     if (!(await env.OBJECTS.head(r2Key))) return { kind: "missing" };
-    return { kind: "response", response: new Response(null, { status: 302, headers: { location: c.redirect + url.search, "cache-control": "no-store" } }) };
+    return {
+      kind: "response",
+      response: new Response(null, { status: 302, headers: { location: c.redirect + url.search, "cache-control": "no-store" } }),
+    };
   }
   const response = request.method === "HEAD" ? await headObject(request, env, r2Key, c.key) : await getObject(request, env, r2Key, c.key);
   return response ? { kind: "response", response } : { kind: "missing" };

@@ -1,6 +1,11 @@
 import { ownerOf } from "../../../core/s3/authorize";
 import { checkBucketPolicy, MAX_BUCKET_POLICY_BYTES } from "../../../core/s3/bucket-policy";
-import { createBucket as insertBucket, deleteBucket as removeBucket, listBuckets as allBuckets, setBucketPolicy } from "../../../core/s3/buckets";
+import {
+  createBucket as insertBucket,
+  deleteBucket as removeBucket,
+  listBuckets as allBuckets,
+  setBucketPolicy,
+} from "../../../core/s3/buckets";
 import { bucketNameProblem } from "../../../core/s3/rules";
 import { usageMeter } from "../../../core/s3/usage";
 import { AuthError, readBody } from "../../../core/sigv4";
@@ -30,7 +35,10 @@ export async function listBuckets(c: S3Context): Promise<Response> {
   const maxRaw = q.get("max-buckets");
   const max = maxRaw === null ? Infinity : Number(maxRaw);
   if (maxRaw !== null && (!/^\d+$/.test(maxRaw) || max < 1 || max > 10000)) {
-    throw new S3Error("InvalidArgument", "max-buckets must be an integer between 1 and 10000", { ArgumentName: "max-buckets", ArgumentValue: maxRaw });
+    throw new S3Error("InvalidArgument", "max-buckets must be an integer between 1 and 10000", {
+      ArgumentName: "max-buckets",
+      ArgumentValue: maxRaw,
+    });
   }
   const rows = (await allBuckets(c.env, c.service.uuid)).filter((b) => b.name.startsWith(prefix) && (after === null || b.name > after));
   const page = rows.slice(0, max);
@@ -40,7 +48,9 @@ export async function listBuckets(c: S3Context): Promise<Response> {
     200,
     renderXml("ListAllMyBucketsResult", {
       Owner: { ID: owner.id, DisplayName: owner.displayName },
-      Buckets: page.length ? { Bucket: page.map((b) => ({ Name: b.name, CreationDate: isoMillis(b.createdAt), BucketRegion: c.service.region })) } : "",
+      Buckets: page.length
+        ? { Bucket: page.map((b) => ({ Name: b.name, CreationDate: isoMillis(b.createdAt), BucketRegion: c.service.region })) }
+        : "",
       ...(truncated ? { ContinuationToken: page[page.length - 1]!.name } : {}),
       ...(q.has("prefix") ? { Prefix: prefix } : {}),
     }),
@@ -60,14 +70,24 @@ export async function createBucket(c: S3Context): Promise<Response> {
   if (body.trim()) parseXml(body, "CreateBucketConfiguration");
   const result = await insertBucket(c.env, c.service.uuid, bucket);
   if (result.kind === "exists") {
-    throw new S3Error("BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.", { BucketName: bucket });
-  }
-  if (result.kind === "deleting") {
-    throw new S3Error("BucketAlreadyExists", "The requested bucket name is not available: a bucket of this name is still being deleted. Please try again later.", {
+    throw new S3Error("BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.", {
       BucketName: bucket,
     });
   }
-  c.ctx.waitUntil(usageMeter(c.env, c.service.uuid).resetBucket(c.service.uuid, bucket).catch(() => {}));
+  if (result.kind === "deleting") {
+    throw new S3Error(
+      "BucketAlreadyExists",
+      "The requested bucket name is not available: a bucket of this name is still being deleted. Please try again later.",
+      {
+        BucketName: bucket,
+      },
+    );
+  }
+  c.ctx.waitUntil(
+    usageMeter(c.env, c.service.uuid)
+      .resetBucket(c.service.uuid, bucket)
+      .catch(() => {}),
+  );
   return new Response(null, { status: 200, headers: { Location: `/${bucket}` } });
 }
 
@@ -80,7 +100,11 @@ export async function deleteBucket(c: S3Context): Promise<Response> {
   const result = await removeBucket(c.env, c.service.uuid, bucket);
   if (result === "not-empty") throw new S3Error("BucketNotEmpty", "The bucket you tried to delete is not empty", { BucketName: bucket });
   if (result === "missing") throw noSuchBucket(bucket);
-  c.ctx.waitUntil(usageMeter(c.env, c.service.uuid).resetBucket(c.service.uuid, bucket).catch(() => {}));
+  c.ctx.waitUntil(
+    usageMeter(c.env, c.service.uuid)
+      .resetBucket(c.service.uuid, bucket)
+      .catch(() => {}),
+  );
   return new Response(null, { status: 204 });
 }
 
@@ -138,4 +162,3 @@ export const getBucketTagging = async (c: S3Context): Promise<Response> => {
 export const getBucketWebsite = async (c: S3Context): Promise<Response> => {
   throw new S3Error("NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration", { BucketName: c.bucket! });
 };
-

@@ -1,5 +1,13 @@
 import { maxObjectKeyBytes, utf8Length } from "../../../core/s3/rules";
-import { AuthError, checksumAlgorithmForHeader, decodeBody, fromBase64, toHex, type ChecksumAlgorithm, type DecodedBody } from "../../../core/sigv4";
+import {
+  AuthError,
+  checksumAlgorithmForHeader,
+  decodeBody,
+  fromBase64,
+  toHex,
+  type ChecksumAlgorithm,
+  type DecodedBody,
+} from "../../../core/sigv4";
 import { BodyStreamError, type ObjectLocation } from "../../../storage/objects";
 import type { S3Context } from "../context";
 import { fromAuthError, S3Error } from "../errors";
@@ -59,7 +67,13 @@ function plainBody(c: S3Context, checksums: Iterable<ChecksumAlgorithm>, native:
     check = { sha256: c.auth.contentSha256 };
   } else return null;
   const n = Number(length);
-  return { body: c.request.body, length: n, mode: c.auth.payload, done: Promise.resolve({ length: n, trailers: {}, checksums: {} }), ...(check ? { native: check } : {}) };
+  return {
+    body: c.request.body,
+    length: n,
+    mode: c.auth.payload,
+    done: Promise.resolve({ length: n, trailers: {}, checksums: {} }),
+    ...(check ? { native: check } : {}),
+  };
 }
 
 /**
@@ -116,7 +130,8 @@ export function uploadError(e: unknown, body?: UploadBody): unknown {
 /** "null" is the only version of an object in an unversioned bucket. */
 export function checkVersionId(q: URLSearchParams): void {
   const v = q.get("versionId");
-  if (v !== null && v !== "null") throw new S3Error("InvalidArgument", "Invalid version id specified", { ArgumentName: "versionId", ArgumentValue: v });
+  if (v !== null && v !== "null")
+    throw new S3Error("InvalidArgument", "Invalid version id specified", { ArgumentName: "versionId", ArgumentValue: v });
 }
 
 /** x-amz-copy-source: "/bucket/key" or "bucket/key", URL-encoded, optionally "?versionId=…". */
@@ -131,7 +146,11 @@ export function parseCopySource(header: string): { bucket: string; key: string; 
   }
   if (raw.startsWith("/")) raw = raw.slice(1);
   const slash = raw.indexOf("/");
-  if (slash <= 0 || slash === raw.length - 1) throw new S3Error("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey", { ArgumentName: "x-amz-copy-source", ArgumentValue: header });
+  if (slash <= 0 || slash === raw.length - 1)
+    throw new S3Error("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey", {
+      ArgumentName: "x-amz-copy-source",
+      ArgumentValue: header,
+    });
   try {
     return { bucket: decodeURIComponent(raw.slice(0, slash)), key: decodeURIComponent(raw.slice(slash + 1)), versionId };
   } catch {

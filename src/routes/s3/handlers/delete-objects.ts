@@ -28,8 +28,10 @@ export async function deleteObjectsHandler(c: S3Context): Promise<Response> {
 
   const results: { key: string; versionId?: string | undefined; error?: [string, string] }[] = [];
   for (const it of items) {
-    if (it.versionId !== undefined && it.versionId !== "null") results.push({ ...it, error: ["NoSuchVersion", "The specified version does not exist."] });
-    else if (!(await c.authorizer.allowed("s3:DeleteObject", objectArn(bucket, it.key), c.bucketPolicy))) results.push({ ...it, error: ["AccessDenied", "Access Denied"] });
+    if (it.versionId !== undefined && it.versionId !== "null")
+      results.push({ ...it, error: ["NoSuchVersion", "The specified version does not exist."] });
+    else if (!(await c.authorizer.allowed("s3:DeleteObject", objectArn(bucket, it.key), c.bucketPolicy)))
+      results.push({ ...it, error: ["AccessDenied", "Access Denied"] });
     else results.push(it);
   }
   const doomed = [...new Set(results.filter((r) => !r.error && keyCanExist(c, bucket, r.key)).map((r) => r.key))];
@@ -40,7 +42,8 @@ export async function deleteObjectsHandler(c: S3Context): Promise<Response> {
   const deleted: XmlNode[] = [];
   const errors: XmlNode[] = [];
   for (const r of results) {
-    if (r.error) errors.push({ Key: r.key, ...(r.versionId !== undefined ? { VersionId: r.versionId } : {}), Code: r.error[0], Message: r.error[1] });
+    if (r.error)
+      errors.push({ Key: r.key, ...(r.versionId !== undefined ? { VersionId: r.versionId } : {}), Code: r.error[0], Message: r.error[1] });
     else if (!quiet) deleted.push({ Key: r.key, ...(r.versionId !== undefined ? { VersionId: r.versionId } : {}) });
   }
   return xmlResponse(200, renderXml("DeleteResult", { Deleted: deleted, Error: errors }));

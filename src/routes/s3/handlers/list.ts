@@ -10,7 +10,11 @@ const MAX_KEYS = 1000;
 export function maxKeysParam(q: URLSearchParams, name = "max-keys", max = MAX_KEYS): number {
   const raw = q.get(name);
   if (raw === null || raw === "") return max;
-  if (!/^\d+$/.test(raw)) throw new S3Error("InvalidArgument", `Provided ${name} not an integer or within integer range`, { ArgumentName: name, ArgumentValue: raw });
+  if (!/^\d+$/.test(raw))
+    throw new S3Error("InvalidArgument", `Provided ${name} not an integer or within integer range`, {
+      ArgumentName: name,
+      ArgumentValue: raw,
+    });
   return Math.min(Number(raw), max);
 }
 
@@ -18,7 +22,11 @@ export function maxKeysParam(q: URLSearchParams, name = "max-keys", max = MAX_KE
 export function encoder(q: URLSearchParams): { encode: (s: string) => string; echo: XmlNode } {
   const type = q.get("encoding-type");
   if (type === null || type === "") return { encode: (s) => s, echo: {} };
-  if (type !== "url") throw new S3Error("InvalidArgument", "Invalid Encoding Method specified in Request", { ArgumentName: "encoding-type", ArgumentValue: type });
+  if (type !== "url")
+    throw new S3Error("InvalidArgument", "Invalid Encoding Method specified in Request", {
+      ArgumentName: "encoding-type",
+      ArgumentValue: type,
+    });
   return {
     encode: (s) =>
       encodeURIComponent(s)
@@ -45,7 +53,8 @@ async function page(c: S3Context, bucket: string, q: Parameters<typeof listPage>
   try {
     return await listPage(c.env, c.service.uuid, bucket, q);
   } catch (e) {
-    if (e instanceof BadCursorError) throw new S3Error("InvalidArgument", "The continuation token provided is incorrect", { ArgumentName: "continuation-token" });
+    if (e instanceof BadCursorError)
+      throw new S3Error("InvalidArgument", "The continuation token provided is incorrect", { ArgumentName: "continuation-token" });
     throw e;
   }
 }
@@ -131,8 +140,15 @@ export async function listObjectVersions(c: S3Context): Promise<Response> {
   const maxKeys = maxKeysParam(q);
   const keyMarker = q.get("key-marker") ?? "";
   const versionIdMarker = q.get("version-id-marker") ?? "";
-  if (versionIdMarker && !keyMarker) throw new S3Error("InvalidArgument", "A version-id marker cannot be specified without a key marker.", { ArgumentName: "version-id-marker" });
-  if (versionIdMarker && versionIdMarker !== "null") throw new S3Error("InvalidArgument", "Invalid version id specified", { ArgumentName: "version-id-marker", ArgumentValue: versionIdMarker });
+  if (versionIdMarker && !keyMarker)
+    throw new S3Error("InvalidArgument", "A version-id marker cannot be specified without a key marker.", {
+      ArgumentName: "version-id-marker",
+    });
+  if (versionIdMarker && versionIdMarker !== "null")
+    throw new S3Error("InvalidArgument", "Invalid version id specified", {
+      ArgumentName: "version-id-marker",
+      ArgumentValue: versionIdMarker,
+    });
   const p = await page(c, bucket, { prefix, delimiter, maxKeys, startAfter: keyMarker || undefined });
   const owner = ownerOf(c.identity);
   const lastIsKey = p.last !== null && p.objects.length > 0 && p.objects[p.objects.length - 1]!.key === p.last;

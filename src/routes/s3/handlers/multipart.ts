@@ -36,7 +36,10 @@ function partNumberParam(q: URLSearchParams): number {
   const raw = q.get("partNumber") ?? "";
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < 1 || n > MAX_PART_NUMBER) {
-    throw new S3Error("InvalidArgument", `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, { ArgumentName: "partNumber", ArgumentValue: raw });
+    throw new S3Error("InvalidArgument", `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, {
+      ArgumentName: "partNumber",
+      ArgumentValue: raw,
+    });
   }
   return n;
 }
@@ -93,21 +96,34 @@ export async function uploadPartCopy(c: S3Context): Promise<Response> {
     const m = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader.trim());
     const r = m ? parseRange(rangeHeader, head.size) : null;
     if (!m || !r || r.kind !== "range" || Number(m[2]) >= head.size) {
-      throw new S3Error("InvalidRange", "The requested range is not satisfiable", { RangeRequested: rangeHeader, ActualObjectSize: String(head.size) });
+      throw new S3Error("InvalidRange", "The requested range is not satisfiable", {
+        RangeRequested: rangeHeader,
+        ActualObjectSize: String(head.size),
+      });
     }
     offset = r.offset;
     length = r.length;
   }
-  if (length > MAX_PUT_SIZE) throw new S3Error("InvalidRequest", `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_PUT_SIZE}`);
+  if (length > MAX_PUT_SIZE)
+    throw new S3Error(
+      "InvalidRequest",
+      `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_PUT_SIZE}`,
+    );
   const src = await getObject(c.env, loc, { range: { offset, length }, onlyIf: { etagMatches: head.etag } });
-  if (!src || !("body" in src)) throw new S3Error("PreconditionFailed", "The copy source changed while it was being copied; please retry.", { Condition: "x-amz-copy-source-If-Match" });
+  if (!src || !("body" in src))
+    throw new S3Error("PreconditionFailed", "The copy source changed while it was being copied; please retry.", {
+      Condition: "x-amz-copy-source-If-Match",
+    });
   const algorithms: ChecksumAlgorithm[] = ["MD5", ...(upload.checksumAlgorithm ? [upload.checksumAlgorithm as ChecksumAlgorithm] : [])];
   const hashing = createChecksumStream(algorithms);
   let part: PartRow;
   try {
     part = await uploadPart(c.env, upload, partNumber, src.body.pipeThrough(hashing), length, async () => {
       const d = await hashing.digests;
-      return { md5Hex: d.MD5!.hex, checksum: upload.checksumAlgorithm ? (d[upload.checksumAlgorithm as ChecksumAlgorithm]?.base64 ?? null) : null };
+      return {
+        md5Hex: d.MD5!.hex,
+        checksum: upload.checksumAlgorithm ? (d[upload.checksumAlgorithm as ChecksumAlgorithm]?.base64 ?? null) : null,
+      };
     });
   } catch (e) {
     throw uploadError(e);
@@ -141,15 +157,21 @@ export async function completeMultipartUpload(c: S3Context): Promise<Response> {
   if (requested.length === 0) throw new S3Error("MalformedXML", "You must specify at least one part");
   for (let i = 1; i < requested.length; i++) {
     if (requested[i]!.partNumber <= requested[i - 1]!.partNumber) {
-      throw new S3Error("InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number.", { UploadId: upload.uploadId });
+      throw new S3Error("InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number.", {
+        UploadId: upload.uploadId,
+      });
     }
   }
   const stored = new Map((await listParts(c.env, upload.uploadId)).map((p) => [p.partNumber, p]));
   const invalidPart = (n: number) =>
-    new S3Error("InvalidPart", "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.", {
-      UploadId: upload.uploadId,
-      PartNumber: String(n),
-    });
+    new S3Error(
+      "InvalidPart",
+      "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+      {
+        UploadId: upload.uploadId,
+        PartNumber: String(n),
+      },
+    );
   const parts = requested.map((r) => {
     const p = stored.get(r.partNumber);
     if (!p || p.etag !== r.etag) throw invalidPart(r.partNumber);
@@ -170,7 +192,9 @@ export async function completeMultipartUpload(c: S3Context): Promise<Response> {
   });
   // R2 assembles only parts of one size (the last may be smaller): a storage restriction S3 lacks.
   const size0 = parts[0]!.size;
-  const odd = parts.slice(0, -1).find((p) => p.size !== size0) ?? (parts.length > 1 && parts[parts.length - 1]!.size > size0 ? parts[parts.length - 1] : undefined);
+  const odd =
+    parts.slice(0, -1).find((p) => p.size !== size0) ??
+    (parts.length > 1 && parts[parts.length - 1]!.size > size0 ? parts[parts.length - 1] : undefined);
   if (odd) {
     throw new S3Error(
       "InvalidPart",
@@ -182,7 +206,10 @@ export async function completeMultipartUpload(c: S3Context): Promise<Response> {
   c.usage.wrote = { key, size: obj.size };
   const path = key.split("/").map(encodeURIComponent).join("/");
   const location = `${c.url.origin}/${c.virtualHosted ? "" : `${encodeURIComponent(bucket)}/`}${path}`;
-  return xmlResponse(200, renderXml("CompleteMultipartUploadResult", { Location: location, Bucket: bucket, Key: key, ETag: `"${obj.etag}"` }));
+  return xmlResponse(
+    200,
+    renderXml("CompleteMultipartUploadResult", { Location: location, Bucket: bucket, Key: key, ETag: `"${obj.etag}"` }),
+  );
 }
 
 export async function abortMultipartUpload(c: S3Context): Promise<Response> {
@@ -200,7 +227,11 @@ export async function listPartsHandler(c: S3Context): Promise<Response> {
   const q = c.url.searchParams;
   const maxParts = maxKeysParam(q, "max-parts");
   const markerRaw = q.get("part-number-marker") ?? "0";
-  if (!/^\d+$/.test(markerRaw)) throw new S3Error("InvalidArgument", "Provided part-number-marker not an integer", { ArgumentName: "part-number-marker", ArgumentValue: markerRaw });
+  if (!/^\d+$/.test(markerRaw))
+    throw new S3Error("InvalidArgument", "Provided part-number-marker not an integer", {
+      ArgumentName: "part-number-marker",
+      ArgumentValue: markerRaw,
+    });
   const rows = maxParts === 0 ? [] : await listParts(c.env, upload.uploadId, Number(markerRaw), maxParts + 1);
   const page = rows.slice(0, maxParts);
   const truncated = rows.length > page.length;
@@ -239,7 +270,8 @@ export async function listMultipartUploads(c: S3Context): Promise<Response> {
   const maxUploads = maxKeysParam(q, "max-uploads");
   const keyMarker = q.get("key-marker") || undefined;
   const uploadIdMarker = keyMarker ? q.get("upload-id-marker") || undefined : undefined;
-  let rows = maxUploads === 0 ? [] : await listUploads(c.env, c.service.uuid, bucket, { prefix, keyMarker, uploadIdMarker, maxUploads: 10_000 });
+  let rows =
+    maxUploads === 0 ? [] : await listUploads(c.env, c.service.uuid, bucket, { prefix, keyMarker, uploadIdMarker, maxUploads: 10_000 });
   // A key marker that is a common prefix (a previous page's NextKeyMarker) skips that whole prefix.
   if (delimiter && keyMarker?.endsWith(delimiter)) rows = rows.filter((r) => !r.key.startsWith(keyMarker));
   // Roll keys up into common prefixes, counting each prefix once against max-uploads.

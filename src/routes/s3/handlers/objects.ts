@@ -63,7 +63,8 @@ async function readObject(c: S3Context, head: boolean): Promise<Response> {
   const q = c.url.searchParams;
   checkVersionId(q);
   const part = q.get("partNumber");
-  if (part !== null && part !== "1") throw new S3Error("NotImplemented", "Reading an object by part number other than 1 is not implemented by this service.");
+  if (part !== null && part !== "1")
+    throw new S3Error("NotImplemented", "Reading an object by part number other than 1 is not implemented by this service.");
   if (!keyCanExist(c, bucket, key)) throw noSuchKey(key);
   const loc = locationOf(c, bucket, key);
   const conds = conditionHeaders(c.request.headers);
@@ -97,7 +98,8 @@ async function readObject(c: S3Context, head: boolean): Promise<Response> {
     else {
       // Bound to the version just checked: if it changed since, the read fails instead of mixing.
       obj = await getObject(c.env, loc, { ...(range ? { range } : {}), onlyIf: { etagMatches: meta.etag } });
-      if (!obj || !("body" in obj)) throw new S3Error("PreconditionFailed", "The object changed while it was being read; please retry.", { Condition: "If-Match" });
+      if (!obj || !("body" in obj))
+        throw new S3Error("PreconditionFailed", "The object changed while it was being read; please retry.", { Condition: "If-Match" });
     }
   } else {
     obj = await getObject(c.env, loc);
@@ -121,7 +123,10 @@ async function readObject(c: S3Context, head: boolean): Promise<Response> {
   if (head) return new Response(null, { status, headers });
   c.usage.bytesOut = length;
   // Stored bytes go out exactly as stored: a gzip object stays gzip, whatever Content-Encoding says.
-  return new Response((obj as R2ObjectBody).body, headers.has("content-encoding") ? { status, headers, encodeBody: "manual" } : { status, headers });
+  return new Response(
+    (obj as R2ObjectBody).body,
+    headers.has("content-encoding") ? { status, headers, encodeBody: "manual" } : { status, headers },
+  );
 }
 
 export const getObjectHandler = (c: S3Context) => readObject(c, false);
@@ -144,7 +149,8 @@ export async function deleteObject(c: S3Context): Promise<Response> {
  */
 export async function copySource(c: S3Context): Promise<{ loc: ObjectLocation; head: R2Object }> {
   const src = parseCopySource(c.request.headers.get("x-amz-copy-source")!);
-  if (src.versionId !== null && src.versionId !== "null") throw new S3Error("NoSuchVersion", "The specified version does not exist.", { Key: src.key, VersionId: src.versionId });
+  if (src.versionId !== null && src.versionId !== "null")
+    throw new S3Error("NoSuchVersion", "The specified version does not exist.", { Key: src.key, VersionId: src.versionId });
   const row = src.bucket === c.bucket ? c.bucketRow : await findBucketCached(c.env, c.service.uuid, src.bucket);
   if (!row) throw noSuchBucket(src.bucket);
   const policy = src.bucket === c.bucket ? c.bucketPolicy : bucketPolicyForEvaluation(row.policy);
@@ -154,7 +160,9 @@ export async function copySource(c: S3Context): Promise<{ loc: ObjectLocation; h
   if (!head) throw noSuchKey(src.key);
   const conds = conditionHeaders(c.request.headers, "x-amz-copy-source-");
   if (evaluateConditions(conds, head.etag, head.uploaded) !== "ok") {
-    throw new S3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", { Condition: "x-amz-copy-source-If-*" });
+    throw new S3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", {
+      Condition: "x-amz-copy-source-If-*",
+    });
   }
   return { loc, head };
 }
@@ -165,11 +173,17 @@ export async function copyObject(c: S3Context): Promise<Response> {
   checkAcl(c.request.headers);
   const { loc: srcLoc, head } = await copySource(c);
   if (head.size > MAX_PUT_SIZE) {
-    throw new S3Error("InvalidRequest", `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_PUT_SIZE}`);
+    throw new S3Error(
+      "InvalidRequest",
+      `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_PUT_SIZE}`,
+    );
   }
   const directive = (c.request.headers.get("x-amz-metadata-directive") ?? "COPY").toUpperCase();
   if (directive !== "COPY" && directive !== "REPLACE") {
-    throw new S3Error("InvalidArgument", "Unknown metadata directive.", { ArgumentName: "x-amz-metadata-directive", ArgumentValue: directive });
+    throw new S3Error("InvalidArgument", "Unknown metadata directive.", {
+      ArgumentName: "x-amz-metadata-directive",
+      ArgumentValue: directive,
+    });
   }
   const dest = locationOf(c, bucket, key);
   const sameObject = srcLoc.bucket === bucket && srcLoc.key === key;
@@ -186,7 +200,10 @@ export async function copyObject(c: S3Context): Promise<Response> {
       ? { ...srcMeta, checksum: srcChecksum ?? undefined }
       : { ...writeMetadata(c.request.headers), checksum: srcChecksum ?? undefined };
   const src = await getObject(c.env, srcLoc, { onlyIf: { etagMatches: head.etag } });
-  if (!src || !("body" in src)) throw new S3Error("PreconditionFailed", "The copy source changed while it was being copied; please retry.", { Condition: "x-amz-copy-source-If-Match" });
+  if (!src || !("body" in src))
+    throw new S3Error("PreconditionFailed", "The copy source changed while it was being copied; please retry.", {
+      Condition: "x-amz-copy-source-If-Match",
+    });
   let obj: R2Object;
   try {
     obj = await storeObject(c.env, dest, src.body, head.size, meta);

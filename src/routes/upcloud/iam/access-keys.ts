@@ -6,22 +6,62 @@ import { AccessKeyCreatedSchema, AccessKeyModifySchema, AccessKeyParam, AccessKe
 
 const tags = ["Access keys"];
 
-const list = createRoute({ method: "get", path: "/{service_uuid}/users/{username}/access-keys", operationId: "listAccessKeys", tags, summary: "List access keys (never with secrets)", security, request: { params: UserParam }, responses: { 200: json(z.array(AccessKeySchema), "Access keys"), ...errorResponses } });
+const list = createRoute({
+  method: "get",
+  path: "/{service_uuid}/users/{username}/access-keys",
+  operationId: "listAccessKeys",
+  tags,
+  summary: "List access keys (never with secrets)",
+  security,
+  request: { params: UserParam },
+  responses: { 200: json(z.array(AccessKeySchema), "Access keys"), ...errorResponses },
+});
 const create = createRoute({
   method: "post",
   path: "/{service_uuid}/users/{username}/access-keys",
   operationId: "createAccessKey",
   tags,
   summary: "Create access key",
-  description: "Takes no body (an empty object is accepted and ignored). The response is the only time the secret is ever returned. A user holds at most 2 keys.",
+  description:
+    "Takes no body (an empty object is accepted and ignored). The response is the only time the secret is ever returned. A user holds at most 2 keys.",
   security,
   // Documented, not validated: clients send nothing, or `{}`, and either way nothing is read.
-  request: { params: UserParam, body: { required: false, content: { "application/json": { schema: { type: "object", additionalProperties: false } } } } },
+  request: {
+    params: UserParam,
+    body: { required: false, content: { "application/json": { schema: { type: "object", additionalProperties: false } } } },
+  },
   responses: { 201: json(AccessKeyCreatedSchema, "Access key with its secret"), ...errorResponses },
 });
-const get = createRoute({ method: "get", path: "/{service_uuid}/users/{username}/access-keys/{access_key_id}", operationId: "getAccessKey", tags, summary: "Get access key details", security, request: { params: AccessKeyParam }, responses: { 200: json(AccessKeySchema, "Access key"), ...errorResponses } });
-const modify = createRoute({ method: "patch", path: "/{service_uuid}/users/{username}/access-keys/{access_key_id}", operationId: "modifyAccessKey", tags, summary: "Modify access key (status Active or Inactive)", security, request: { params: AccessKeyParam, body: jsonBody(AccessKeyModifySchema) }, responses: { 200: json(AccessKeySchema, "Access key"), ...errorResponses } });
-const remove = createRoute({ method: "delete", path: "/{service_uuid}/users/{username}/access-keys/{access_key_id}", operationId: "deleteAccessKey", tags, summary: "Delete access key", security, request: { params: AccessKeyParam }, responses: { 204: noContent, ...errorResponses } });
+const get = createRoute({
+  method: "get",
+  path: "/{service_uuid}/users/{username}/access-keys/{access_key_id}",
+  operationId: "getAccessKey",
+  tags,
+  summary: "Get access key details",
+  security,
+  request: { params: AccessKeyParam },
+  responses: { 200: json(AccessKeySchema, "Access key"), ...errorResponses },
+});
+const modify = createRoute({
+  method: "patch",
+  path: "/{service_uuid}/users/{username}/access-keys/{access_key_id}",
+  operationId: "modifyAccessKey",
+  tags,
+  summary: "Modify access key (status Active or Inactive)",
+  security,
+  request: { params: AccessKeyParam, body: jsonBody(AccessKeyModifySchema) },
+  responses: { 200: json(AccessKeySchema, "Access key"), ...errorResponses },
+});
+const remove = createRoute({
+  method: "delete",
+  path: "/{service_uuid}/users/{username}/access-keys/{access_key_id}",
+  operationId: "deleteAccessKey",
+  tags,
+  summary: "Delete access key",
+  security,
+  request: { params: AccessKeyParam },
+  responses: { 204: noContent, ...errorResponses },
+});
 
 export function registerAccessKeys(app: UpcloudRouter) {
   app.openapi(list, async (c) => {
@@ -38,7 +78,10 @@ export function registerAccessKeys(app: UpcloudRouter) {
   });
   app.openapi(modify, async (c) => {
     const { service_uuid, username, access_key_id } = c.req.valid("param");
-    return c.json(await setAccessKeyStatus(c.env, c.get("account").id, service_uuid, username, access_key_id, c.req.valid("json").status), 200);
+    return c.json(
+      await setAccessKeyStatus(c.env, c.get("account").id, service_uuid, username, access_key_id, c.req.valid("json").status),
+      200,
+    );
   });
   app.openapi(remove, async (c) => {
     const { service_uuid, username, access_key_id } = c.req.valid("param");

@@ -6,9 +6,36 @@ import { GroupCreateSchema, GroupParam, GroupSchema, MemberParam } from "./schem
 
 const tags = ["Groups"];
 
-const list = createRoute({ method: "get", path: "/{service_uuid}/groups", operationId: "listGroups", tags, summary: "List groups", security, request: { params: ServiceUuidParam }, responses: { 200: json(z.array(GroupSchema), "Groups"), ...errorResponses } });
-const create = createRoute({ method: "post", path: "/{service_uuid}/groups", operationId: "createGroup", tags, summary: "Create group", security, request: { params: ServiceUuidParam, body: jsonBody(GroupCreateSchema) }, responses: { 201: json(GroupSchema, "Group"), ...errorResponses } });
-const get = createRoute({ method: "get", path: "/{service_uuid}/groups/{group_name}", operationId: "getGroup", tags, summary: "Get group", security, request: { params: GroupParam }, responses: { 200: json(GroupSchema, "Group"), ...errorResponses } });
+const list = createRoute({
+  method: "get",
+  path: "/{service_uuid}/groups",
+  operationId: "listGroups",
+  tags,
+  summary: "List groups",
+  security,
+  request: { params: ServiceUuidParam },
+  responses: { 200: json(z.array(GroupSchema), "Groups"), ...errorResponses },
+});
+const create = createRoute({
+  method: "post",
+  path: "/{service_uuid}/groups",
+  operationId: "createGroup",
+  tags,
+  summary: "Create group",
+  security,
+  request: { params: ServiceUuidParam, body: jsonBody(GroupCreateSchema) },
+  responses: { 201: json(GroupSchema, "Group"), ...errorResponses },
+});
+const get = createRoute({
+  method: "get",
+  path: "/{service_uuid}/groups/{group_name}",
+  operationId: "getGroup",
+  tags,
+  summary: "Get group",
+  security,
+  request: { params: GroupParam },
+  responses: { 200: json(GroupSchema, "Group"), ...errorResponses },
+});
 const remove = createRoute({
   method: "delete",
   path: "/{service_uuid}/groups/{group_name}",
@@ -31,11 +58,22 @@ const addUser = createRoute({
   request: { params: MemberParam },
   responses: { 204: noContent, ...errorResponses },
 });
-const removeUser = createRoute({ method: "delete", path: "/{service_uuid}/groups/{group_name}/users/{username}", operationId: "removeUserFromGroup", tags, summary: "Remove user from group", security, request: { params: MemberParam }, responses: { 204: noContent, ...errorResponses } });
+const removeUser = createRoute({
+  method: "delete",
+  path: "/{service_uuid}/groups/{group_name}/users/{username}",
+  operationId: "removeUserFromGroup",
+  tags,
+  summary: "Remove user from group",
+  security,
+  request: { params: MemberParam },
+  responses: { 204: noContent, ...errorResponses },
+});
 
 export function registerGroups(app: UpcloudRouter) {
   app.openapi(list, async (c) => c.json(await listGroups(c.env, c.get("account").id, c.req.valid("param").service_uuid), 200));
-  app.openapi(create, async (c) => c.json(await createGroup(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json").name), 201));
+  app.openapi(create, async (c) =>
+    c.json(await createGroup(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json").name), 201),
+  );
   app.openapi(get, async (c) => {
     const { service_uuid, group_name } = c.req.valid("param");
     return c.json(await getGroup(c.env, c.get("account").id, service_uuid, group_name), 200);

@@ -3,7 +3,15 @@ import { createPolicy, deletePolicy, getPolicy, listPolicies, setDefaultVersion 
 import { createPolicyVersion, deletePolicyVersion, getPolicyVersion, listPolicyVersions } from "../../../core/iam/policy-versions";
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "../common";
 import type { UpcloudRouter } from "../router";
-import { PolicyCreateSchema, PolicyModifySchema, PolicyParam, PolicySchema, PolicyVersionCreateSchema, PolicyVersionSchema, VersionParam } from "./schemas";
+import {
+  PolicyCreateSchema,
+  PolicyModifySchema,
+  PolicyParam,
+  PolicySchema,
+  PolicyVersionCreateSchema,
+  PolicyVersionSchema,
+  VersionParam,
+} from "./schemas";
 
 const tags = ["Policies"];
 
@@ -29,21 +37,49 @@ const create = createRoute({
   request: { params: ServiceUuidParam, body: jsonBody(PolicyCreateSchema) },
   responses: { 201: json(PolicySchema, "Policy (version v1 is the default)"), ...errorResponses },
 });
-const get = createRoute({ method: "get", path: "/{service_uuid}/policies/{policy_name}", operationId: "getPolicy", tags, summary: "Get policy details (with the default version's document)", security, request: { params: PolicyParam }, responses: { 200: json(PolicySchema, "Policy"), ...errorResponses } });
-const modify = createRoute({ method: "patch", path: "/{service_uuid}/policies/{policy_name}", operationId: "setDefaultPolicyVersion", tags, summary: "Set the default policy version", security, request: { params: PolicyParam, body: jsonBody(PolicyModifySchema) }, responses: { 200: json(PolicySchema, "Policy"), ...errorResponses } });
+const get = createRoute({
+  method: "get",
+  path: "/{service_uuid}/policies/{policy_name}",
+  operationId: "getPolicy",
+  tags,
+  summary: "Get policy details (with the default version's document)",
+  security,
+  request: { params: PolicyParam },
+  responses: { 200: json(PolicySchema, "Policy"), ...errorResponses },
+});
+const modify = createRoute({
+  method: "patch",
+  path: "/{service_uuid}/policies/{policy_name}",
+  operationId: "setDefaultPolicyVersion",
+  tags,
+  summary: "Set the default policy version",
+  security,
+  request: { params: PolicyParam, body: jsonBody(PolicyModifySchema) },
+  responses: { 200: json(PolicySchema, "Policy"), ...errorResponses },
+});
 const remove = createRoute({
   method: "delete",
   path: "/{service_uuid}/policies/{policy_name}",
   operationId: "deletePolicy",
   tags,
   summary: "Delete policy",
-  description: "Refused (SERVICE_ERROR) while the policy is attached to any user, group or role, or is a permissions boundary. System policies cannot be deleted.",
+  description:
+    "Refused (SERVICE_ERROR) while the policy is attached to any user, group or role, or is a permissions boundary. System policies cannot be deleted.",
   security,
   request: { params: PolicyParam },
   responses: { 204: noContent, ...errorResponses },
 });
 
-const listVersions = createRoute({ method: "get", path: "/{service_uuid}/policies/{policy_name}/versions", operationId: "listPolicyVersions", tags, summary: "List policy versions (newest first)", security, request: { params: PolicyParam }, responses: { 200: json(z.array(PolicyVersionSchema), "Versions"), ...errorResponses } });
+const listVersions = createRoute({
+  method: "get",
+  path: "/{service_uuid}/policies/{policy_name}/versions",
+  operationId: "listPolicyVersions",
+  tags,
+  summary: "List policy versions (newest first)",
+  security,
+  request: { params: PolicyParam },
+  responses: { 200: json(z.array(PolicyVersionSchema), "Versions"), ...errorResponses },
+});
 const createVersion = createRoute({
   method: "post",
   path: "/{service_uuid}/policies/{policy_name}/versions",
@@ -55,12 +91,32 @@ const createVersion = createRoute({
   request: { params: PolicyParam, body: jsonBody(PolicyVersionCreateSchema) },
   responses: { 201: json(PolicyVersionSchema, "Version"), ...errorResponses },
 });
-const getVersion = createRoute({ method: "get", path: "/{service_uuid}/policies/{policy_name}/versions/{version_id}", operationId: "getPolicyVersion", tags, summary: "Get policy version", security, request: { params: VersionParam }, responses: { 200: json(PolicyVersionSchema, "Version"), ...errorResponses } });
-const deleteVersion = createRoute({ method: "delete", path: "/{service_uuid}/policies/{policy_name}/versions/{version_id}", operationId: "deletePolicyVersion", tags, summary: "Delete policy version (not the default one)", security, request: { params: VersionParam }, responses: { 204: noContent, ...errorResponses } });
+const getVersion = createRoute({
+  method: "get",
+  path: "/{service_uuid}/policies/{policy_name}/versions/{version_id}",
+  operationId: "getPolicyVersion",
+  tags,
+  summary: "Get policy version",
+  security,
+  request: { params: VersionParam },
+  responses: { 200: json(PolicyVersionSchema, "Version"), ...errorResponses },
+});
+const deleteVersion = createRoute({
+  method: "delete",
+  path: "/{service_uuid}/policies/{policy_name}/versions/{version_id}",
+  operationId: "deletePolicyVersion",
+  tags,
+  summary: "Delete policy version (not the default one)",
+  security,
+  request: { params: VersionParam },
+  responses: { 204: noContent, ...errorResponses },
+});
 
 export function registerPolicies(app: UpcloudRouter) {
   app.openapi(list, async (c) => c.json(await listPolicies(c.env, c.get("account").id, c.req.valid("param").service_uuid), 200));
-  app.openapi(create, async (c) => c.json(await createPolicy(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json")), 201));
+  app.openapi(create, async (c) =>
+    c.json(await createPolicy(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json")), 201),
+  );
   app.openapi(get, async (c) => {
     const { service_uuid, policy_name } = c.req.valid("param");
     return c.json(await getPolicy(c.env, c.get("account").id, service_uuid, policy_name), 200);

@@ -5,7 +5,15 @@ import { createInlinePolicy, deleteInlinePolicy, getInlinePolicy, listInlinePoli
 import { deleteTag, getTags, replaceTags } from "../../../core/iam/tags";
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "../common";
 import type { UpcloudRouter } from "../router";
-import { AttachSchema, BoundarySchema, InlinePolicyCreateSchema, InlinePolicySchema, PolicyRefSchema, TagSchema, TagsSchema } from "./schemas";
+import {
+  AttachSchema,
+  BoundarySchema,
+  InlinePolicyCreateSchema,
+  InlinePolicySchema,
+  PolicyRefSchema,
+  TagSchema,
+  TagsSchema,
+} from "./schemas";
 
 /**
  * Sub-resources that users, groups and roles share (attached and inline policies; users and roles
@@ -27,7 +35,9 @@ interface Kind {
  * does); to TypeScript the schema shows only service_uuid, and `who` reads the name by key.
  */
 function paramsOf(kind: Kind): typeof ServiceUuidParam {
-  return ServiceUuidParam.extend({ [kind.key]: z.string().openapi({ param: { name: kind.key, in: "path" } }) }) as unknown as typeof ServiceUuidParam;
+  return ServiceUuidParam.extend({
+    [kind.key]: z.string().openapi({ param: { name: kind.key, in: "path" } }),
+  }) as unknown as typeof ServiceUuidParam;
 }
 
 function principalOf<T extends Kind["type"]>(kind: Kind & { type: T }) {
@@ -39,7 +49,16 @@ export function registerAttachments(app: UpcloudRouter, kind: Kind) {
   const params = paramsOf(kind);
   const PolicyNameParam = params.extend({ policy_name: z.string().openapi({ param: { name: "policy_name", in: "path" } }) });
   const { label, tags } = kind;
-  const list = createRoute({ method: "get", path: base, operationId: `list${label}Policies`, tags, summary: `List ${kind.type}'s attached policies`, security, request: { params }, responses: { 200: json(z.array(PolicyRefSchema), "Attached policies"), ...errorResponses } });
+  const list = createRoute({
+    method: "get",
+    path: base,
+    operationId: `list${label}Policies`,
+    tags,
+    summary: `List ${kind.type}'s attached policies`,
+    security,
+    request: { params },
+    responses: { 200: json(z.array(PolicyRefSchema), "Attached policies"), ...errorResponses },
+  });
   const attach = createRoute({
     method: "post",
     path: base,
@@ -51,7 +70,16 @@ export function registerAttachments(app: UpcloudRouter, kind: Kind) {
     request: { params, body: jsonBody(AttachSchema) },
     responses: { 204: noContent, ...errorResponses },
   });
-  const detach = createRoute({ method: "delete", path: `${base}/{policy_name}`, operationId: `detach${label}Policy`, tags, summary: `Detach policy from ${kind.type}`, security, request: { params: PolicyNameParam }, responses: { 204: noContent, ...errorResponses } });
+  const detach = createRoute({
+    method: "delete",
+    path: `${base}/{policy_name}`,
+    operationId: `detach${label}Policy`,
+    tags,
+    summary: `Detach policy from ${kind.type}`,
+    security,
+    request: { params: PolicyNameParam },
+    responses: { 204: noContent, ...errorResponses },
+  });
 
   const who = principalOf(kind);
   app.openapi(list, async (c) => {
@@ -75,10 +103,46 @@ export function registerInlinePolicies(app: UpcloudRouter, kind: Kind) {
   const params = paramsOf(kind);
   const NameParam = params.extend({ policy_name: z.string().openapi({ param: { name: "policy_name", in: "path" } }) });
   const { label, tags } = kind;
-  const list = createRoute({ method: "get", path: base, operationId: `list${label}InlinePolicies`, tags, summary: `List ${kind.type} inline policies`, security, request: { params }, responses: { 200: json(z.array(InlinePolicySchema), "Inline policies (documents percent-encoded)"), ...errorResponses } });
-  const create = createRoute({ method: "post", path: base, operationId: `create${label}InlinePolicy`, tags, summary: `Create ${kind.type} inline policy`, security, request: { params, body: jsonBody(InlinePolicyCreateSchema) }, responses: { 201: json(InlinePolicySchema, "Inline policy"), ...errorResponses } });
-  const get = createRoute({ method: "get", path: `${base}/{policy_name}`, operationId: `get${label}InlinePolicy`, tags, summary: `Get ${kind.type} inline policy`, security, request: { params: NameParam }, responses: { 200: json(InlinePolicySchema, "Inline policy"), ...errorResponses } });
-  const remove = createRoute({ method: "delete", path: `${base}/{policy_name}`, operationId: `delete${label}InlinePolicy`, tags, summary: `Delete ${kind.type} inline policy`, security, request: { params: NameParam }, responses: { 204: noContent, ...errorResponses } });
+  const list = createRoute({
+    method: "get",
+    path: base,
+    operationId: `list${label}InlinePolicies`,
+    tags,
+    summary: `List ${kind.type} inline policies`,
+    security,
+    request: { params },
+    responses: { 200: json(z.array(InlinePolicySchema), "Inline policies (documents percent-encoded)"), ...errorResponses },
+  });
+  const create = createRoute({
+    method: "post",
+    path: base,
+    operationId: `create${label}InlinePolicy`,
+    tags,
+    summary: `Create ${kind.type} inline policy`,
+    security,
+    request: { params, body: jsonBody(InlinePolicyCreateSchema) },
+    responses: { 201: json(InlinePolicySchema, "Inline policy"), ...errorResponses },
+  });
+  const get = createRoute({
+    method: "get",
+    path: `${base}/{policy_name}`,
+    operationId: `get${label}InlinePolicy`,
+    tags,
+    summary: `Get ${kind.type} inline policy`,
+    security,
+    request: { params: NameParam },
+    responses: { 200: json(InlinePolicySchema, "Inline policy"), ...errorResponses },
+  });
+  const remove = createRoute({
+    method: "delete",
+    path: `${base}/{policy_name}`,
+    operationId: `delete${label}InlinePolicy`,
+    tags,
+    summary: `Delete ${kind.type} inline policy`,
+    security,
+    request: { params: NameParam },
+    responses: { 204: noContent, ...errorResponses },
+  });
 
   const who = principalOf(kind);
   app.openapi(list, async (c) => {
@@ -115,7 +179,16 @@ export function registerBoundary(app: UpcloudRouter, kind: Kind & { type: "user"
     request: { params, body: jsonBody(BoundarySchema) },
     responses: { 200: json(z.string().openapi({ example: "example-policy" }), "The boundary policy's name"), ...errorResponses },
   });
-  const remove = createRoute({ method: "delete", path, operationId: `delete${label}PermissionsBoundary`, tags, summary: `Delete ${kind.type} permissions boundary`, security, request: { params }, responses: { 204: noContent, ...errorResponses } });
+  const remove = createRoute({
+    method: "delete",
+    path,
+    operationId: `delete${label}PermissionsBoundary`,
+    tags,
+    summary: `Delete ${kind.type} permissions boundary`,
+    security,
+    request: { params },
+    responses: { 204: noContent, ...errorResponses },
+  });
 
   const who = principalOf(kind);
   app.openapi(set, async (c) => {
@@ -134,7 +207,16 @@ export function registerTags(app: UpcloudRouter, kind: Kind & { type: "user" | "
   const params = paramsOf(kind);
   const KeyParam = params.extend({ tag_key: z.string().openapi({ param: { name: "tag_key", in: "path" } }) });
   const { label, tags } = kind;
-  const get = createRoute({ method: "get", path: base, operationId: `get${label}Tags`, tags, summary: `Get ${kind.type} tags`, security, request: { params }, responses: { 200: json(z.array(TagSchema), "Tags"), ...errorResponses } });
+  const get = createRoute({
+    method: "get",
+    path: base,
+    operationId: `get${label}Tags`,
+    tags,
+    summary: `Get ${kind.type} tags`,
+    security,
+    request: { params },
+    responses: { 200: json(z.array(TagSchema), "Tags"), ...errorResponses },
+  });
   const replace = createRoute({
     method: "put",
     path: base,
@@ -146,7 +228,16 @@ export function registerTags(app: UpcloudRouter, kind: Kind & { type: "user" | "
     request: { params, body: jsonBody(TagsSchema) },
     responses: { 200: json(z.array(TagSchema), "Tags"), ...errorResponses },
   });
-  const remove = createRoute({ method: "delete", path: `${base}/{tag_key}`, operationId: `delete${label}Tag`, tags, summary: `Delete ${kind.type} tag`, security, request: { params: KeyParam }, responses: { 204: noContent, ...errorResponses } });
+  const remove = createRoute({
+    method: "delete",
+    path: `${base}/{tag_key}`,
+    operationId: `delete${label}Tag`,
+    tags,
+    summary: `Delete ${kind.type} tag`,
+    security,
+    request: { params: KeyParam },
+    responses: { 204: noContent, ...errorResponses },
+  });
 
   const who = principalOf(kind);
   app.openapi(get, async (c) => {

@@ -6,7 +6,16 @@ import { RoleCreateSchema, RoleModifySchema, RoleParam, RoleSchema, TrustPolicyS
 
 const tags = ["Roles"];
 
-const list = createRoute({ method: "get", path: "/{service_uuid}/roles", operationId: "listRoles", tags, summary: "List roles", security, request: { params: ServiceUuidParam }, responses: { 200: json(z.array(RoleSchema), "Roles"), ...errorResponses } });
+const list = createRoute({
+  method: "get",
+  path: "/{service_uuid}/roles",
+  operationId: "listRoles",
+  tags,
+  summary: "List roles",
+  security,
+  request: { params: ServiceUuidParam },
+  responses: { 200: json(z.array(RoleSchema), "Roles"), ...errorResponses },
+});
 const create = createRoute({
   method: "post",
   path: "/{service_uuid}/roles",
@@ -18,8 +27,26 @@ const create = createRoute({
   request: { params: ServiceUuidParam, body: jsonBody(RoleCreateSchema) },
   responses: { 201: json(RoleSchema, "Role"), ...errorResponses },
 });
-const get = createRoute({ method: "get", path: "/{service_uuid}/roles/{role_name}", operationId: "getRole", tags, summary: "Get role", security, request: { params: RoleParam }, responses: { 200: json(RoleSchema, "Role"), ...errorResponses } });
-const modify = createRoute({ method: "patch", path: "/{service_uuid}/roles/{role_name}", operationId: "updateRole", tags, summary: "Update role (description, max_session_duration)", security, request: { params: RoleParam, body: jsonBody(RoleModifySchema) }, responses: { 200: json(RoleSchema, "Role"), ...errorResponses } });
+const get = createRoute({
+  method: "get",
+  path: "/{service_uuid}/roles/{role_name}",
+  operationId: "getRole",
+  tags,
+  summary: "Get role",
+  security,
+  request: { params: RoleParam },
+  responses: { 200: json(RoleSchema, "Role"), ...errorResponses },
+});
+const modify = createRoute({
+  method: "patch",
+  path: "/{service_uuid}/roles/{role_name}",
+  operationId: "updateRole",
+  tags,
+  summary: "Update role (description, max_session_duration)",
+  security,
+  request: { params: RoleParam, body: jsonBody(RoleModifySchema) },
+  responses: { 200: json(RoleSchema, "Role"), ...errorResponses },
+});
 const remove = createRoute({
   method: "delete",
   path: "/{service_uuid}/roles/{role_name}",
@@ -39,12 +66,17 @@ const trust = createRoute({
   summary: "Replace the role's trust (assume-role) policy",
   security,
   request: { params: RoleParam, body: jsonBody(TrustPolicySchema) },
-  responses: { 200: json(z.object({ document: z.string() }).openapi("AssumeRolePolicyView"), "The new trust policy, percent-encoded"), ...errorResponses },
+  responses: {
+    200: json(z.object({ document: z.string() }).openapi("AssumeRolePolicyView"), "The new trust policy, percent-encoded"),
+    ...errorResponses,
+  },
 });
 
 export function registerRoles(app: UpcloudRouter) {
   app.openapi(list, async (c) => c.json(await listRoles(c.env, c.get("account").id, c.req.valid("param").service_uuid), 200));
-  app.openapi(create, async (c) => c.json(await createRole(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json")), 201));
+  app.openapi(create, async (c) =>
+    c.json(await createRole(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json")), 201),
+  );
   app.openapi(get, async (c) => {
     const { service_uuid, role_name } = c.req.valid("param");
     return c.json(await getRole(c.env, c.get("account").id, service_uuid, role_name), 200);

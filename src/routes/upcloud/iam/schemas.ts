@@ -27,12 +27,15 @@ const documentField = (max: number) =>
     .max(max * 3, `must be 1-${max} characters`)
     .openapi({
       description: `Policy document JSON, raw or percent-encoded (RFC 3986); at most ${max} characters once decoded. Responses always carry it percent-encoded.`,
-      example: "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3AGetObject%22%2C%22Resource%22%3A%22*%22%7D%5D%7D",
+      example:
+        "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3AGetObject%22%2C%22Resource%22%3A%22*%22%7D%5D%7D",
     });
 export const PolicyDocumentField = documentField(LIMITS.documentChars);
 export const TrustDocumentField = documentField(LIMITS.trustDocumentChars);
 
-const Description = z.string({ error: "must be a string" }).max(LIMITS.descriptionChars, `must be at most ${LIMITS.descriptionChars} characters`);
+const Description = z
+  .string({ error: "must be a string" })
+  .max(LIMITS.descriptionChars, `must be at most ${LIMITS.descriptionChars} characters`);
 
 // ---------------------------------------------------------------- path parameters
 
@@ -55,7 +58,9 @@ export const TagSchema = z
   })
   .openapi("IamTag", { example: { key: "department", value: "Finance" } });
 
-export const TagsSchema = z.array(TagSchema, { error: "must be a JSON array of {key, value} tags" }).max(LIMITS.tags, `must have at most ${LIMITS.tags} tags`);
+export const TagsSchema = z
+  .array(TagSchema, { error: "must be a JSON array of {key, value} tags" })
+  .max(LIMITS.tags, `must have at most ${LIMITS.tags} tags`);
 
 export const UserCreateSchema = z.object({ username: UserName }).openapi("UserCreate");
 
@@ -100,7 +105,9 @@ export const RoleCreateSchema = z
   })
   .openapi("RoleCreate");
 
-export const RoleModifySchema = z.object({ description: Description.optional(), max_session_duration: MaxSession.optional() }).openapi("RoleModify");
+export const RoleModifySchema = z
+  .object({ description: Description.optional(), max_session_duration: MaxSession.optional() })
+  .openapi("RoleModify");
 
 export const TrustPolicySchema = z.object({ document: TrustDocumentField }).openapi("AssumeRolePolicy");
 
@@ -195,10 +202,14 @@ export const SimulationSchema = z
       .max(SIMULATION_LIMITS.resources, `must have at most ${SIMULATION_LIMITS.resources} resources`)
       .openapi({ example: ["arn:aws:s3:::my-bucket/reports/q1.csv"] }),
     context: z
-      .record(z.string(), z.union([z.string(), z.array(z.string())]), { error: "must map condition keys to a string or an array of strings" })
+      .record(z.string(), z.union([z.string(), z.array(z.string())]), {
+        error: "must map condition keys to a string or an array of strings",
+      })
       .optional()
       .openapi({ example: { "aws:SourceIp": "203.0.113.7", "aws:SecureTransport": "true" } }),
-    resource_policy: PolicyDocumentField.optional().openapi({ description: "A bucket policy to evaluate together with the identity's policies (raw or percent-encoded)." }),
+    resource_policy: PolicyDocumentField.optional().openapi({
+      description: "A bucket policy to evaluate together with the identity's policies (raw or percent-encoded).",
+    }),
   })
   .openapi("PolicySimulation");
 

@@ -18,5 +18,7 @@ const run = createRoute({
 });
 
 export function registerSimulation(app: UpcloudRouter) {
-  app.openapi(run, async (c) => c.json(await simulate(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json")), 200));
+  app.openapi(run, async (c) =>
+    c.json(await simulate(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json")), 200),
+  );
 }

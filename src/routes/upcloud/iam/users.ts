@@ -6,7 +6,16 @@ import { UserCreateSchema, UserParam, UserSchema } from "./schemas";
 
 const tags = ["Users"];
 
-const list = createRoute({ method: "get", path: "/{service_uuid}/users", operationId: "listUsers", tags, summary: "List users", security, request: { params: ServiceUuidParam }, responses: { 200: json(z.array(UserSchema), "Users"), ...errorResponses } });
+const list = createRoute({
+  method: "get",
+  path: "/{service_uuid}/users",
+  operationId: "listUsers",
+  tags,
+  summary: "List users",
+  security,
+  request: { params: ServiceUuidParam },
+  responses: { 200: json(z.array(UserSchema), "Users"), ...errorResponses },
+});
 const create = createRoute({
   method: "post",
   path: "/{service_uuid}/users",
@@ -18,7 +27,16 @@ const create = createRoute({
   request: { params: ServiceUuidParam, body: jsonBody(UserCreateSchema) },
   responses: { 201: json(UserSchema, "User"), ...errorResponses },
 });
-const get = createRoute({ method: "get", path: "/{service_uuid}/users/{username}", operationId: "getUser", tags, summary: "Get user details", security, request: { params: UserParam }, responses: { 200: json(UserSchema, "User"), ...errorResponses } });
+const get = createRoute({
+  method: "get",
+  path: "/{service_uuid}/users/{username}",
+  operationId: "getUser",
+  tags,
+  summary: "Get user details",
+  security,
+  request: { params: UserParam },
+  responses: { 200: json(UserSchema, "User"), ...errorResponses },
+});
 const remove = createRoute({
   method: "delete",
   path: "/{service_uuid}/users/{username}",
@@ -33,7 +51,9 @@ const remove = createRoute({
 
 export function registerUsers(app: UpcloudRouter) {
   app.openapi(list, async (c) => c.json(await listUsers(c.env, c.get("account").id, c.req.valid("param").service_uuid), 200));
-  app.openapi(create, async (c) => c.json(await createUser(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json").username), 201));
+  app.openapi(create, async (c) =>
+    c.json(await createUser(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json").username), 201),
+  );
   app.openapi(get, async (c) => {
     const { service_uuid, username } = c.req.valid("param");
     return c.json(await getUser(c.env, c.get("account").id, service_uuid, username), 200);
