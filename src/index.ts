@@ -1,6 +1,6 @@
 import { buildApp } from "./app";
 import { maybeServeWebsite } from "./routes/website/serve";
-import { handleS3 } from "./routes/s3";
+import { framingError, handleS3 } from "./routes/s3";
 import { s3Target } from "./routes/s3/dispatch";
 import { reconcileLifecycles } from "./core/reconcile";
 import { consumeBatch } from "./queue/consumer";
@@ -14,6 +14,8 @@ const app = buildApp();
 
 // S3 requests (by Host or by S3 authentication, design §4) before the control-plane routes.
 async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const framing = framingError(request);
+  if (framing) return framing;
   // Static website hosts first: no S3 or control-plane route is reachable on them.
   const site = await maybeServeWebsite(request, env, ctx);
   if (site) return site;
