@@ -56,6 +56,14 @@ export function releaseBody(request: Request, reader?: ReadableStreamDefaultRead
   pending.set(request, discard(reader));
 }
 
+/**
+ * For a request whose body cannot be framed (see the S3 plane's framingError): it is answered
+ * without reading anything; the runtime's HTTP parser has already given up on that connection.
+ */
+export function abandonBody(request: Request): void {
+  pending.set(request, Promise.resolve());
+}
+
 /** Called by the entry once a handler has answered: the request's body is read to its end first. */
 export async function settleRequestBody(request: Request): Promise<void> {
   releaseBody(request);

@@ -10,6 +10,7 @@ import { bucketPolicyForEvaluation } from "../../core/s3/bucket-policy";
 import { findBucketAndPoliciesCached, findBucketCached } from "../../core/s3/buckets";
 import { recordUsage } from "../../core/s3/usage";
 import { invalidateIsolateCaches } from "../../lib/isolate-cache";
+import { abandonBody } from "../../lib/request-body";
 import { AuthError, checkFraming, parseAuth, verify, type VerifiedAuth } from "../../core/sigv4";
 import type { S3Context } from "./context";
 import { serviceByUuid, type S3Target, type ServiceInfo } from "./dispatch";
@@ -263,6 +264,7 @@ export function framingError(request: Request): Response | null {
     return null;
   } catch (e) {
     if (!(e instanceof AuthError)) throw e;
+    abandonBody(request);
     return errorResponse(fromAuthError(e), request, url, newRequestId());
   }
 }
