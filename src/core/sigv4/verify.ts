@@ -96,7 +96,11 @@ function checkTime(parsed: ParsedSigV4, now: Date): Date | null {
  * read (a body that was not chunk-encoded fails in the runtime's HTTP parser).
  */
 export function checkFraming(parsed: ParsedSigV4, request: Request): void {
-  if (parsed.signedHeaders.includes("content-length") && !request.headers.has("content-length") && request.headers.has("transfer-encoding")) {
+  if (
+    parsed.signedHeaders.includes("content-length") &&
+    !request.headers.has("content-length") &&
+    request.headers.has("transfer-encoding")
+  ) {
     throw new AuthError("InvalidRequest", "A request must not carry both Transfer-Encoding and Content-Length.");
   }
 }
