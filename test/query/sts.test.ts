@@ -138,6 +138,24 @@ describe("the Query protocol on the wire", () => {
     expect(queryError(await res2.text()).code).toBe("SignatureDoesNotMatch");
   });
 
+  it("refuses a signature over UNSIGNED-PAYLOAD: the body must be signed", async () => {
+    const body = "Action=GetCallerIdentity&Version=2011-06-15";
+    const signer = new AwsV4Signer({
+      method: "POST",
+      url: "http://api.test/",
+      headers: { "content-type": "application/x-www-form-urlencoded", "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
+      body,
+      accessKeyId: keys.accessKeyId,
+      secretAccessKey: keys.secretAccessKey,
+      service: "sts",
+      region: "us-east-1",
+    });
+    const s = await signer.sign();
+    const res = await exports.default.fetch(new Request(s.url, { method: "POST", headers: s.headers, body }));
+    expect(res.status).toBe(403);
+    expect(queryError(await res.text()).code).toBe("SignatureDoesNotMatch");
+  });
+
   it("answers a clock-skewed request as an expired signature", async () => {
     const signer = new AwsV4Signer({
       method: "POST",

@@ -35,6 +35,10 @@ async function authenticate(env: Env, request: Request, url: URL, q: QueryReques
   if (!key || (q.hostService && key.serviceUuid !== q.hostService.uuid)) throw invalidClientToken();
   const v = await verify(parsed, request, url, key.secret, new Date(), { maxSignedBodyBytes: MAX_QUERY_BODY });
   if (!v.ok) throw fromAuthError(v.error);
+  // IAM and STS sign the body itself: UNSIGNED-PAYLOAD or aws-chunked would leave it unprotected
+  // (AWS, hashing the body it received, answers such a signature as not matching).
+  if (v.auth.version !== 4 || v.auth.payload !== "sha256")
+    throw fromAuthError(new AuthError("SignatureDoesNotMatch", "payload not signed"));
   if (key.status !== "Active") throw invalidClientToken();
   const service = q.hostService ?? (await serviceByUuid(env, key.serviceUuid));
   if (!service || service.deleting) throw invalidClientToken();
