@@ -150,6 +150,7 @@ export function tenancySuite<W>(d: TenancyDialect<W>) {
       const unscoped = d.operations.filter((o) => !scoped(o)).map((o) => o.id);
       expect(unscoped.filter((id) => !d.foreignAnswers?.[id])).toEqual([]);
       expect(Object.keys(d.foreignAnswers ?? {}).filter((id) => !unscoped.includes(id))).toEqual([]);
+      expect([...volatile].filter((id) => !reads.some((op) => op.id === id))).toEqual([]);
       const params = d.params(world);
       const missing = d.operations.flatMap((o) => o.pathParams).filter((p) => params[p] === undefined);
       expect([...new Set(missing)]).toEqual([]);
