@@ -187,7 +187,7 @@ export function tenancySuite<W>(d: TenancyDialect<W>) {
             }
             noLeak(r);
           }
-        });
+        }, 120_000);
 
         const answer = d.foreignAnswers?.[op.id];
         it(
@@ -210,7 +210,7 @@ export function tenancySuite<W>(d: TenancyDialect<W>) {
           const was = before.get(op.id)!;
           expect({ status: r.status, json: r.json }, op.id).toEqual({ status: was.status, json: was.json });
         }
-      });
+      }, 300_000);
     });
   });
 }

@@ -134,8 +134,6 @@ tenancySuite<World>({
       "unknown API token": caller({ Authorization: `Bearer ucat_${"0".repeat(24)}` }),
       "tenant A's revoked token": caller({ Authorization: `Bearer ${w.revokedToken}` }),
       "tenant A's name, wrong password": caller(basic(w.a.name, "not the password")),
-      "unknown account name": caller(basic(unique("nobody"), w.a.password)),
-      "unsupported scheme": caller({ Authorization: `Digest username="${w.a.name}"` }),
     },
     owner: caller(w.a.auth),
     foreign: caller(w.b.auth),
