@@ -1780,7 +1780,7 @@ export interface components {
             /** @description Objects stored as of end_at */
             objects_total: number;
         };
-        Account: {
+        AdminAccount: {
             id: string;
             name: string;
             /** @enum {string} */
@@ -1789,21 +1789,21 @@ export interface components {
             created_at: string;
             updated_at: string;
         };
-        AccountCreate: {
+        AdminAccountCreate: {
             name: string;
             password?: string;
             parent_id?: string;
         };
-        AccountModify: {
+        AdminAccountModify: {
             /** @enum {string} */
             status?: "active" | "disabled";
             password?: string | null;
         };
-        IssuedApiToken: components["schemas"]["ApiToken"] & {
+        AdminIssuedApiToken: components["schemas"]["AdminApiToken"] & {
             /** @description Shown only in this response; only a hash is stored. */
             token: string;
         };
-        ApiToken: {
+        AdminApiToken: {
             id: string;
             name: string;
             prefix: string;
@@ -1811,7 +1811,7 @@ export interface components {
             expires_at: string | null;
             revoked_at: string | null;
         };
-        TokenCreate: {
+        AdminTokenCreate: {
             name: string;
             expires_at?: string;
         };
@@ -9540,7 +9540,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Account"][];
+                    "application/json": components["schemas"]["AdminAccount"][];
                 };
             };
             /** @description Validation error (INVALID_REQUEST) or a state that forbids the operation (SERVICE_ERROR) */
@@ -9608,7 +9608,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AccountCreate"];
+                "application/json": components["schemas"]["AdminAccountCreate"];
             };
         };
         responses: {
@@ -9618,7 +9618,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Account"];
+                    "application/json": components["schemas"]["AdminAccount"];
                 };
             };
             /** @description Validation error (INVALID_REQUEST) or a state that forbids the operation (SERVICE_ERROR) */
@@ -9694,7 +9694,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Account"];
+                    "application/json": components["schemas"]["AdminAccount"];
                 };
             };
             /** @description Validation error (INVALID_REQUEST) or a state that forbids the operation (SERVICE_ERROR) */
@@ -9764,7 +9764,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AccountModify"];
+                "application/json": components["schemas"]["AdminAccountModify"];
             };
         };
         responses: {
@@ -9774,7 +9774,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Account"];
+                    "application/json": components["schemas"]["AdminAccount"];
                 };
             };
             /** @description Validation error (INVALID_REQUEST) or a state that forbids the operation (SERVICE_ERROR) */
@@ -9850,7 +9850,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiToken"][];
+                    "application/json": components["schemas"]["AdminApiToken"][];
                 };
             };
             /** @description Validation error (INVALID_REQUEST) or a state that forbids the operation (SERVICE_ERROR) */
@@ -9920,7 +9920,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TokenCreate"];
+                "application/json": components["schemas"]["AdminTokenCreate"];
             };
         };
         responses: {
@@ -9930,7 +9930,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["IssuedApiToken"];
+                    "application/json": components["schemas"]["AdminIssuedApiToken"];
                 };
             };
             /** @description Validation error (INVALID_REQUEST) or a state that forbids the operation (SERVICE_ERROR) */

@@ -32,7 +32,7 @@ const AccountSchema = z
     created_at: z.string(),
     updated_at: z.string(),
   })
-  .openapi("Account");
+  .openapi("AdminAccount");
 const TokenInfo = z
   .object({
     id: z.string(),
@@ -42,10 +42,10 @@ const TokenInfo = z
     expires_at: z.string().nullable(),
     revoked_at: z.string().nullable(),
   })
-  .openapi("ApiToken");
+  .openapi("AdminApiToken");
 const IssuedToken = TokenInfo.extend({
   token: z.string().openapi({ description: "Shown only in this response; only a hash is stored." }),
-}).openapi("IssuedApiToken");
+}).openapi("AdminIssuedApiToken");
 
 const AccountIdParam = z.object({ account_id: z.string().openapi({ param: { name: "account_id", in: "path" } }) });
 const TokenParam = AccountIdParam.extend({ token_id: z.string().openapi({ param: { name: "token_id", in: "path" } }) });
@@ -75,7 +75,7 @@ const routes = {
             password: z.string({ error: "must be a string" }).optional(),
             parent_id: z.string().optional(),
           })
-          .openapi("AccountCreate"),
+          .openapi("AdminAccountCreate"),
       ),
     },
     responses: { 201: json(AccountSchema, "Account"), ...errorResponses },
@@ -115,7 +115,7 @@ const routes = {
             status: z.enum(["active", "disabled"], { error: "must be active or disabled" }).optional(),
             password: z.string({ error: "must be a string" }).nullable().optional(),
           })
-          .openapi("AccountModify"),
+          .openapi("AdminAccountModify"),
       ),
     },
     responses: { 200: json(AccountSchema, "Account"), ...errorResponses },
@@ -129,7 +129,9 @@ const routes = {
     summary: "Issue an API token (shown once)",
     request: {
       params: AccountIdParam,
-      body: jsonBody(z.object({ name: z.string({ error: "must be a string" }), expires_at: z.string().optional() }).openapi("TokenCreate")),
+      body: jsonBody(
+        z.object({ name: z.string({ error: "must be a string" }), expires_at: z.string().optional() }).openapi("AdminTokenCreate"),
+      ),
     },
     responses: { 201: json(IssuedToken, "Token"), ...errorResponses },
   }),

@@ -18,16 +18,39 @@ import {
 /**
  * Sub-resources that users, groups and roles share (attached and inline policies; users and roles
  * also have permissions boundaries and tags), declared once per kind with the vendor's paths.
+ * Operation ids are literals in each kind's table (so `grep listUserPolicies src/routes` finds the
+ * operation); the template types only make the compiler check that each literal fits its label.
  */
-interface Kind {
+interface Kind<L extends string = "User" | "Group" | "Role"> {
   type: "user" | "group" | "role";
   /** Path segment of the collection: users, groups, roles. */
   segment: string;
   /** Path parameter naming the entity: username, group_name, role_name. */
   key: "username" | "group_name" | "role_name";
-  /** For operation ids and summaries: User, Group, Role. */
-  label: "User" | "Group" | "Role";
+  /** User, Group, Role: the word inside each operation id. */
+  label: L;
   tags: string[];
+  ids: {
+    listPolicies: `list${L}Policies`;
+    attachPolicy: `attach${L}Policy`;
+    detachPolicy: `detach${L}Policy`;
+    listInlinePolicies: `list${L}InlinePolicies`;
+    createInlinePolicy: `create${L}InlinePolicy`;
+    getInlinePolicy: `get${L}InlinePolicy`;
+    deleteInlinePolicy: `delete${L}InlinePolicy`;
+  };
+}
+
+/** Users and roles: boundaries and tags besides policies. */
+interface TaggedKind<L extends "User" | "Role" = "User" | "Role"> extends Kind<L> {
+  type: "user" | "role";
+  ids: Kind<L>["ids"] & {
+    setPermissionsBoundary: `set${L}PermissionsBoundary`;
+    deletePermissionsBoundary: `delete${L}PermissionsBoundary`;
+    getTags: `get${L}Tags`;
+    replaceTags: `replace${L}Tags`;
+    deleteTag: `delete${L}Tag`;
+  };
 }
 
 /**
@@ -48,11 +71,11 @@ export function registerAttachments(app: UpcloudRouter, kind: Kind) {
   const base = `/{service_uuid}/${kind.segment}/{${kind.key}}/policies`;
   const params = paramsOf(kind);
   const PolicyNameParam = params.extend({ policy_name: z.string().openapi({ param: { name: "policy_name", in: "path" } }) });
-  const { label, tags } = kind;
+  const { tags } = kind;
   const list = createRoute({
     method: "get",
     path: base,
-    operationId: `list${label}Policies`,
+    operationId: kind.ids.listPolicies,
     tags,
     summary: `List ${kind.type}'s attached policies`,
     security,
@@ -62,7 +85,7 @@ export function registerAttachments(app: UpcloudRouter, kind: Kind) {
   const attach = createRoute({
     method: "post",
     path: base,
-    operationId: `attach${label}Policy`,
+    operationId: kind.ids.attachPolicy,
     tags,
     summary: `Attach policy to ${kind.type}`,
     description: "Answers 204 without a body. Attaching an already attached policy succeeds without change.",
@@ -73,7 +96,7 @@ export function registerAttachments(app: UpcloudRouter, kind: Kind) {
   const detach = createRoute({
     method: "delete",
     path: `${base}/{policy_name}`,
-    operationId: `detach${label}Policy`,
+    operationId: kind.ids.detachPolicy,
     tags,
     summary: `Detach policy from ${kind.type}`,
     security,
@@ -102,11 +125,11 @@ export function registerInlinePolicies(app: UpcloudRouter, kind: Kind) {
   const base = `/{service_uuid}/${kind.segment}/{${kind.key}}/inline-policies`;
   const params = paramsOf(kind);
   const NameParam = params.extend({ policy_name: z.string().openapi({ param: { name: "policy_name", in: "path" } }) });
-  const { label, tags } = kind;
+  const { tags } = kind;
   const list = createRoute({
     method: "get",
     path: base,
-    operationId: `list${label}InlinePolicies`,
+    operationId: kind.ids.listInlinePolicies,
     tags,
     summary: `List ${kind.type} inline policies`,
     security,
@@ -116,7 +139,7 @@ export function registerInlinePolicies(app: UpcloudRouter, kind: Kind) {
   const create = createRoute({
     method: "post",
     path: base,
-    operationId: `create${label}InlinePolicy`,
+    operationId: kind.ids.createInlinePolicy,
     tags,
     summary: `Create ${kind.type} inline policy`,
     security,
@@ -126,7 +149,7 @@ export function registerInlinePolicies(app: UpcloudRouter, kind: Kind) {
   const get = createRoute({
     method: "get",
     path: `${base}/{policy_name}`,
-    operationId: `get${label}InlinePolicy`,
+    operationId: kind.ids.getInlinePolicy,
     tags,
     summary: `Get ${kind.type} inline policy`,
     security,
@@ -136,7 +159,7 @@ export function registerInlinePolicies(app: UpcloudRouter, kind: Kind) {
   const remove = createRoute({
     method: "delete",
     path: `${base}/{policy_name}`,
-    operationId: `delete${label}InlinePolicy`,
+    operationId: kind.ids.deleteInlinePolicy,
     tags,
     summary: `Delete ${kind.type} inline policy`,
     security,
@@ -164,14 +187,14 @@ export function registerInlinePolicies(app: UpcloudRouter, kind: Kind) {
   });
 }
 
-export function registerBoundary(app: UpcloudRouter, kind: Kind & { type: "user" | "role" }) {
+export function registerBoundary(app: UpcloudRouter, kind: TaggedKind) {
   const path = `/{service_uuid}/${kind.segment}/{${kind.key}}/permissions-boundary`;
   const params = paramsOf(kind);
-  const { label, tags } = kind;
+  const { tags } = kind;
   const set = createRoute({
     method: "put",
     path,
-    operationId: `set${label}PermissionsBoundary`,
+    operationId: kind.ids.setPermissionsBoundary,
     tags,
     summary: `Set ${kind.type} permissions boundary`,
     description: "The policy (custom or system) must exist. The answer is a bare JSON string: the boundary policy's name.",
@@ -182,7 +205,7 @@ export function registerBoundary(app: UpcloudRouter, kind: Kind & { type: "user"
   const remove = createRoute({
     method: "delete",
     path,
-    operationId: `delete${label}PermissionsBoundary`,
+    operationId: kind.ids.deletePermissionsBoundary,
     tags,
     summary: `Delete ${kind.type} permissions boundary`,
     security,
@@ -202,15 +225,15 @@ export function registerBoundary(app: UpcloudRouter, kind: Kind & { type: "user"
   });
 }
 
-export function registerTags(app: UpcloudRouter, kind: Kind & { type: "user" | "role" }) {
+export function registerTags(app: UpcloudRouter, kind: TaggedKind) {
   const base = `/{service_uuid}/${kind.segment}/{${kind.key}}/tags`;
   const params = paramsOf(kind);
   const KeyParam = params.extend({ tag_key: z.string().openapi({ param: { name: "tag_key", in: "path" } }) });
-  const { label, tags } = kind;
+  const { tags } = kind;
   const get = createRoute({
     method: "get",
     path: base,
-    operationId: `get${label}Tags`,
+    operationId: kind.ids.getTags,
     tags,
     summary: `Get ${kind.type} tags`,
     security,
@@ -220,7 +243,7 @@ export function registerTags(app: UpcloudRouter, kind: Kind & { type: "user" | "
   const replace = createRoute({
     method: "put",
     path: base,
-    operationId: `replace${label}Tags`,
+    operationId: kind.ids.replaceTags,
     tags,
     summary: `Replace ${kind.type} tags`,
     description: "The body is a JSON array of tags (at most 50); it replaces the whole set.",
@@ -231,7 +254,7 @@ export function registerTags(app: UpcloudRouter, kind: Kind & { type: "user" | "
   const remove = createRoute({
     method: "delete",
     path: `${base}/{tag_key}`,
-    operationId: `delete${label}Tag`,
+    operationId: kind.ids.deleteTag,
     tags,
     summary: `Delete ${kind.type} tag`,
     security,
@@ -255,6 +278,61 @@ export function registerTags(app: UpcloudRouter, kind: Kind & { type: "user" | "
   });
 }
 
-export const USER: Kind & { type: "user" } = { type: "user", segment: "users", key: "username", label: "User", tags: ["Users"] };
-export const GROUP: Kind = { type: "group", segment: "groups", key: "group_name", label: "Group", tags: ["Groups"] };
-export const ROLE: Kind & { type: "role" } = { type: "role", segment: "roles", key: "role_name", label: "Role", tags: ["Roles"] };
+export const USER: TaggedKind<"User"> = {
+  type: "user",
+  segment: "users",
+  key: "username",
+  label: "User",
+  tags: ["Users"],
+  ids: {
+    listPolicies: "listUserPolicies",
+    attachPolicy: "attachUserPolicy",
+    detachPolicy: "detachUserPolicy",
+    listInlinePolicies: "listUserInlinePolicies",
+    createInlinePolicy: "createUserInlinePolicy",
+    getInlinePolicy: "getUserInlinePolicy",
+    deleteInlinePolicy: "deleteUserInlinePolicy",
+    setPermissionsBoundary: "setUserPermissionsBoundary",
+    deletePermissionsBoundary: "deleteUserPermissionsBoundary",
+    getTags: "getUserTags",
+    replaceTags: "replaceUserTags",
+    deleteTag: "deleteUserTag",
+  },
+};
+export const GROUP: Kind<"Group"> = {
+  type: "group",
+  segment: "groups",
+  key: "group_name",
+  label: "Group",
+  tags: ["Groups"],
+  ids: {
+    listPolicies: "listGroupPolicies",
+    attachPolicy: "attachGroupPolicy",
+    detachPolicy: "detachGroupPolicy",
+    listInlinePolicies: "listGroupInlinePolicies",
+    createInlinePolicy: "createGroupInlinePolicy",
+    getInlinePolicy: "getGroupInlinePolicy",
+    deleteInlinePolicy: "deleteGroupInlinePolicy",
+  },
+};
+export const ROLE: TaggedKind<"Role"> = {
+  type: "role",
+  segment: "roles",
+  key: "role_name",
+  label: "Role",
+  tags: ["Roles"],
+  ids: {
+    listPolicies: "listRolePolicies",
+    attachPolicy: "attachRolePolicy",
+    detachPolicy: "detachRolePolicy",
+    listInlinePolicies: "listRoleInlinePolicies",
+    createInlinePolicy: "createRoleInlinePolicy",
+    getInlinePolicy: "getRoleInlinePolicy",
+    deleteInlinePolicy: "deleteRoleInlinePolicy",
+    setPermissionsBoundary: "setRolePermissionsBoundary",
+    deletePermissionsBoundary: "deleteRolePermissionsBoundary",
+    getTags: "getRoleTags",
+    replaceTags: "replaceRoleTags",
+    deleteTag: "deleteRoleTag",
+  },
+};
