@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CoreError, notFound } from "./errors";
+import { invalid, notFound, serviceState } from "./errors";
 
 export interface Region {
   name: string;
@@ -31,15 +31,29 @@ export function regions(spec: string | undefined): Region[] {
   let r = parsed.get(spec);
   if (!r) {
     const res = RegionsSchema.safeParse(JSON.parse(spec));
-    if (!res.success) throw new CoreError("SERVICE_ERROR", "REGIONS configuration is invalid");
+    if (!res.success) throw serviceState("REGIONS configuration is invalid");
     r = res.data;
     parsed.set(spec, r);
   }
   return r;
 }
 
+/** The region the URL names: unknown is 404. */
 export function getRegion(spec: string | undefined, name: string): Region {
   const r = regions(spec).find((x) => x.name === name);
   if (!r) throw notFound("Region");
+  return r;
+}
+
+/** A region a request body names: unknown is a validation error on `field`. */
+export function requireRegion(spec: string | undefined, name: string, field = "region"): Region {
+  const r = regions(spec).find((x) => x.name === name);
+  if (!r)
+    throw invalid(
+      field,
+      `unknown region "${name}"; one of ${regions(spec)
+        .map((x) => x.name)
+        .join(", ")}`,
+    );
   return r;
 }

@@ -14,9 +14,9 @@ import type {
 import { buckets, serviceLabels, serviceNetworks, services, serviceStateMessages } from "../schema/tables";
 import { customDomains, staticWebsites } from "../schema/website.tables";
 import { type Db, db as getDb, isUniqueViolation } from "../storage/db";
-import { CoreError, Problems, conflict, notFound, unwrap } from "./errors";
+import { Problems, conflict, limitExceeded, notFound, serviceState, unwrap } from "./errors";
 import { serviceTotals, type UsageTotals } from "./metrics/usage";
-import { getRegion } from "./regions";
+import { requireRegion } from "./regions";
 import { assembleUsers, iamEntityCount, userQueries } from "./iam/service-iam";
 import type { UserView } from "./iam/views";
 import { customDomainEndpoints, customDomainView, byCreation, staticWebsiteView, verificationMessage } from "./websites/views";
@@ -307,15 +307,15 @@ export function applyChange(cur: ServiceConfig, ch: ServiceChange): ServiceConfi
     case "patch":
       return patchConfig(cur, ch.input);
     case "label-create":
-      if (cur.labels.some((l) => l.key === ch.label.key)) throw conflict(`Label "${ch.label.key}" already exists.`);
-      if (cur.labels.length >= 255) throw new CoreError("LIMIT_EXCEEDED", "A service can have at most 255 labels.");
+      if (cur.labels.some((l) => l.key === ch.label.key)) throw conflict(`Label "${ch.label.key}" already exists.`, "Label");
+      if (cur.labels.length >= 255) throw limitExceeded("A service can have at most 255 labels.", 255);
       return { ...cur, labels: [...cur.labels, ch.label] };
     case "label-modify": {
       const i = cur.labels.findIndex((l) => l.key === ch.key);
       if (i < 0) throw notFound("Label");
       const old = cur.labels[i]!;
       const key = ch.patch.key ?? old.key;
-      if (key !== old.key && cur.labels.some((l) => l.key === key)) throw conflict(`Label "${key}" already exists.`);
+      if (key !== old.key && cur.labels.some((l) => l.key === key)) throw conflict(`Label "${key}" already exists.`, "Label");
       const value = ch.patch.value === undefined ? old.value : ch.patch.value;
       return { ...cur, labels: cur.labels.map((l, j) => (j === i ? { key, value } : l)) };
     }
@@ -323,8 +323,8 @@ export function applyChange(cur: ServiceConfig, ch: ServiceChange): ServiceConfi
       if (!cur.labels.some((l) => l.key === ch.key)) throw notFound("Label");
       return { ...cur, labels: cur.labels.filter((l) => l.key !== ch.key) };
     case "network-create":
-      if (cur.networks.some((n) => n.name === ch.network.name)) throw conflict(`Network "${ch.network.name}" already exists.`);
-      if (cur.networks.length >= 8) throw new CoreError("LIMIT_EXCEEDED", "A service can have at most 8 networks.");
+      if (cur.networks.some((n) => n.name === ch.network.name)) throw conflict(`Network "${ch.network.name}" already exists.`, "Network");
+      if (cur.networks.length >= 8) throw limitExceeded("A service can have at most 8 networks.", 8);
       return { ...cur, networks: [...cur.networks, ch.network] };
     case "network-delete":
       if (!cur.networks.some((n) => n.name === ch.name)) throw notFound("Network");
@@ -398,11 +398,11 @@ function childRows(uuid: string, c: ServiceConfig) {
 }
 
 function nameTaken(name: string) {
-  return conflict(`A service named "${name}" already exists in this account.`);
+  return conflict(`A service named "${name}" already exists in this account.`, "Service");
 }
 
 export async function insertService(env: Env, accountId: string, input: ServiceCreateInput): Promise<ServiceRow> {
-  getRegion(config(env).REGIONS, input.region);
+  requireRegion(config(env).REGIONS, input.region);
   assertEmbeddedUnchanged({ custom_domains: [], static_websites: [] }, input);
   const cfg: ServiceConfig = {
     name: input.name,
@@ -496,7 +496,7 @@ export async function serviceContents(d: Db, uuid: string): Promise<{ buckets: n
 }
 
 export function assertMutable(row: ServiceRow): void {
-  if (row.deletingSince) throw new CoreError("SERVICE_ERROR", "Service is being deleted.");
+  if (row.deletingSince) throw serviceState("Service is being deleted.");
 }
 
 /** The service's lifecycle object, with its outcomes turned back into CoreErrors. */

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { config } from "../config";
-import { capture, CoreError, type Outcome } from "../core/errors";
+import { capture, deleteConflict, serviceState, type Outcome } from "../core/errors";
 import { deletePlan, isTerminal, type Plan, setupPlan, stateMessageFor } from "../core/lifecycle";
 import { deleteServiceIam } from "../core/iam/service-iam";
 import { purgeAllBuckets, purgeDeletedBuckets } from "../core/buckets/purge";
@@ -116,10 +116,7 @@ export class ServiceLifecycle extends DurableObject<Env> {
           before.terminationProtection &&
           after.terminationProtection
         ) {
-          throw new CoreError(
-            "SERVICE_ERROR",
-            "Service is protected against termination and shutdown. Remove termination protection first.",
-          );
+          throw serviceState("Service is protected against termination and shutdown. Remove termination protection first.");
         }
         const restart = needsReconfigure(before, after);
         await writeConfig(this.env, row, after, restart ? "pending" : row.operationalState);
@@ -139,17 +136,17 @@ export class ServiceLifecycle extends DurableObject<Env> {
         const row = await findService(d, accountId, uuid);
         if (row.deletingSince) return; // already on its way out: deleting twice is not an error
         if (row.terminationProtection) {
-          throw new CoreError(
-            "SERVICE_ERROR",
-            "Service is protected against termination and shutdown. Remove termination protection first.",
-          );
+          throw serviceState("Service is protected against termination and shutdown. Remove termination protection first.");
         }
         if (!force) {
           const held = await serviceContents(d, uuid);
           if (held.buckets || held.iamEntities) {
-            throw new CoreError(
-              "SERVICE_ERROR",
+            throw deleteConflict(
               `Service is not empty: it holds ${held.buckets} bucket(s) and ${held.iamEntities} IAM entit${held.iamEntities === 1 ? "y" : "ies"}. Delete them first, or delete with force=true.`,
+              [
+                ...(held.buckets ? [`${held.buckets} bucket${held.buckets === 1 ? "" : "s"}`] : []),
+                ...(held.iamEntities ? [`${held.iamEntities} IAM entit${held.iamEntities === 1 ? "y" : "ies"}`] : []),
+              ],
             );
           }
         }
@@ -225,16 +222,14 @@ export class ServiceLifecycle extends DurableObject<Env> {
       d.delete(serviceStateMessages).where(eq(serviceStateMessages.serviceUuid, row.uuid)),
       ...(msg
         ? [
-            d
-              .insert(serviceStateMessages)
-              .values({
-                serviceUuid: row.uuid,
-                code: msg.code,
-                message: msg.message,
-                operationalState: state,
-                createdAt: now,
-                updatedAt: now,
-              }),
+            d.insert(serviceStateMessages).values({
+              serviceUuid: row.uuid,
+              code: msg.code,
+              message: msg.message,
+              operationalState: state,
+              createdAt: now,
+              updatedAt: now,
+            }),
           ]
         : []),
     ]);

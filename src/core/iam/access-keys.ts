@@ -6,7 +6,7 @@ import { encryptSecret } from "../../lib/crypto";
 import { isoMicro } from "../../lib/time";
 import { iamAccessKeys, iamUsers, NEVER_USED } from "../../schema/iam.tables";
 import { type Db, isUniqueViolation } from "../../storage/db";
-import { CoreError, notFound } from "../errors";
+import { limitExceeded, notFound } from "../errors";
 import { LIMITS, newAccessKeyId, newSecret } from "./rules";
 import { param, requirePrincipal, scope } from "./store";
 import { accessKeyView, type AccessKeyView } from "./views";
@@ -68,9 +68,9 @@ export async function createAccessKey(
   }
   if (!inserted.length) {
     await requirePrincipal(d, svc, { type: "user", name: username });
-    throw new CoreError(
-      "LIMIT_EXCEEDED",
+    throw limitExceeded(
       `User "${username}" already has ${LIMITS.keysPerUser} access keys, the maximum. Delete one before creating another.`,
+      LIMITS.keysPerUser,
     );
   }
   return { access_key_id: id, status: "Active", created_at: createdAt, last_used_at: NEVER_USED, secret_access_key: secret };

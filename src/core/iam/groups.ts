@@ -4,7 +4,7 @@ import { and, asc, count, eq, notExists, sql } from "drizzle-orm";
 import { isoSeconds } from "../../lib/time";
 import { iamAttachments, iamGroupMembers, iamGroups, iamInlinePolicies, iamUsers } from "../../schema/iam.tables";
 import type { Db } from "../../storage/db";
-import { CoreError, notFound } from "../errors";
+import { limitExceeded, notFound } from "../errors";
 import { checkName, iamArn, LIMITS } from "./rules";
 import { describeCounts, inUse, param, requirePrincipal, scope, write } from "./store";
 
@@ -147,7 +147,7 @@ export async function addUserToGroup(env: Env, accountId: string, serviceUuid: s
     .where(and(eq(iamGroupMembers.serviceUuid, svc), eq(iamGroupMembers.groupName, groupName), eq(iamGroupMembers.username, username)))
     .get();
   if (already) return;
-  throw new CoreError("LIMIT_EXCEEDED", `User "${username}" is already in ${LIMITS.groupsPerUser} groups, the maximum.`);
+  throw limitExceeded(`User "${username}" is already in ${LIMITS.groupsPerUser} groups, the maximum.`, LIMITS.groupsPerUser);
 }
 
 export async function removeUserFromGroup(
@@ -165,5 +165,5 @@ export async function removeUserFromGroup(
   if (gone.length) return;
   await requirePrincipal(d, svc, { type: "group", name: groupName });
   await requirePrincipal(d, svc, { type: "user", name: username });
-  throw new CoreError("NOT_FOUND", `User "${username}" is not a member of group "${groupName}".`);
+  throw notFound("Group member", `User "${username}" is not a member of group "${groupName}".`);
 }

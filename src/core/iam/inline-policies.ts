@@ -3,7 +3,7 @@
 import { and, asc, count, eq, sql } from "drizzle-orm";
 import { isoSeconds } from "../../lib/time";
 import { iamInlinePolicies } from "../../schema/iam.tables";
-import { CoreError, notFound } from "../errors";
+import { limitExceeded, notFound } from "../errors";
 import { checkName, encodeDocument, LIMITS, parseDocument } from "./rules";
 import { PRINCIPAL_LABEL, param, type Principal, principalTable, requirePrincipal, scope, write } from "./store";
 
@@ -82,9 +82,9 @@ export async function createInlinePolicy(
   );
   if (!inserted.length) {
     await requirePrincipal(d, svc, p);
-    throw new CoreError(
-      "LIMIT_EXCEEDED",
+    throw limitExceeded(
       `${PRINCIPAL_LABEL[p.type]} "${p.name}" already has ${LIMITS.inlinePerPrincipal} inline policies, the maximum.`,
+      LIMITS.inlinePerPrincipal,
     );
   }
   return { name: input.name, document: encodeDocument(doc.text) };

@@ -5,7 +5,7 @@ import { isoSeconds } from "../../lib/time";
 import { iamAttachments, iamPolicies, iamPolicyVersions, iamRoles, iamUsers } from "../../schema/iam.tables";
 import type { Db } from "../../storage/db";
 import { getSystemPolicy, SYSTEM_POLICIES, type SystemPolicy } from "../policy";
-import { conflict, CoreError, notFound } from "../errors";
+import { conflict, notFound, readOnly } from "../errors";
 import { checkDescription, checkName, encodeDocument, iamArn, parseDocument, parseVersionId, systemPolicyArn, versionId } from "./rules";
 import { describeCounts, inUse, scope, write } from "./store";
 
@@ -123,7 +123,7 @@ export async function getPolicy(env: Env, accountId: string, serviceUuid: string
   return customView(svc, r.row, r.attachments, r.document);
 }
 
-const readOnly = (name: string) => new CoreError("SERVICE_ERROR", `"${name}" is a system policy and cannot be changed or deleted.`);
+const systemPolicy = (name: string) => readOnly(`"${name}" is a system policy and cannot be changed or deleted.`);
 
 export async function createPolicy(
   env: Env,
@@ -134,7 +134,7 @@ export async function createPolicy(
   checkName("name", input.name, "policy");
   checkDescription("description", input.description);
   const doc = parseDocument("document", input.document, "identity");
-  if (getSystemPolicy(input.name)) throw conflict(`"${input.name}" is the name of a system policy.`);
+  if (getSystemPolicy(input.name)) throw conflict(`"${input.name}" is the name of a system policy.`, "Policy");
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
   const now = isoSeconds();
   const row: PolicyRow = {
@@ -167,7 +167,7 @@ export async function setDefaultVersion(
   version: string,
 ): Promise<PolicyView> {
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
-  if (getSystemPolicy(name)) throw readOnly(name);
+  if (getSystemPolicy(name)) throw systemPolicy(name);
   const n = parseVersionId("version_id", version);
   const updated = await d
     .update(iamPolicies)
@@ -191,7 +191,7 @@ export async function setDefaultVersion(
 /** Policies in use cannot go: attached anywhere, or the permissions boundary of a user or role. */
 export async function deletePolicy(env: Env, accountId: string, serviceUuid: string, name: string): Promise<void> {
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
-  if (getSystemPolicy(name)) throw readOnly(name);
+  if (getSystemPolicy(name)) throw systemPolicy(name);
   const one = { one: sql`1` };
   const gone = await d
     .delete(iamPolicies)

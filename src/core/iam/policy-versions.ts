@@ -5,7 +5,7 @@ import { isoSeconds } from "../../lib/time";
 import { iamPolicies, iamPolicyVersions } from "../../schema/iam.tables";
 import type { Db } from "../../storage/db";
 import { getSystemPolicy } from "../policy";
-import { CoreError, notFound } from "../errors";
+import { deleteConflict, limitExceeded, notFound, readOnly } from "../errors";
 import { SYSTEM_POLICY_TIME } from "./policies";
 import { encodeDocument, LIMITS, parseDocument, versionId } from "./rules";
 import { param, scope } from "./store";
@@ -88,7 +88,7 @@ export async function getPolicyVersion(
   return view(v.version, v.document, v.version === p.defaultVersion, v.createdAt);
 }
 
-const readOnly = (name: string) => new CoreError("SERVICE_ERROR", `"${name}" is a system policy and cannot be changed or deleted.`);
+const systemPolicy = (name: string) => readOnly(`"${name}" is a system policy and cannot be changed or deleted.`);
 
 /**
  * Adds version N (N from the policy's counter) in one transaction: the insert happens only while
@@ -103,7 +103,7 @@ export async function createPolicyVersion(
 ): Promise<PolicyVersionView> {
   const doc = parseDocument("document", input.document, "identity");
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
-  if (getSystemPolicy(name)) throw readOnly(name);
+  if (getSystemPolicy(name)) throw systemPolicy(name);
   const now = isoSeconds();
   const isDefault = input.is_default === true;
   const held = d.select({ n: count() }).from(iamPolicyVersions).where(versionsOf(svc, name));
@@ -142,9 +142,9 @@ export async function createPolicyVersion(
   const v = inserted[0];
   if (!v) {
     await policyRow(d, svc, name);
-    throw new CoreError(
-      "LIMIT_EXCEEDED",
+    throw limitExceeded(
       `Policy "${name}" already has ${LIMITS.versionsPerPolicy} versions, the maximum. Delete a non-default version first.`,
+      LIMITS.versionsPerPolicy,
     );
   }
   return view(v.version, doc.text, isDefault, now);
@@ -152,7 +152,7 @@ export async function createPolicyVersion(
 
 export async function deletePolicyVersion(env: Env, accountId: string, serviceUuid: string, name: string, id: string): Promise<void> {
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
-  if (getSystemPolicy(name)) throw readOnly(name);
+  if (getSystemPolicy(name)) throw systemPolicy(name);
   const n = pathVersion(id);
   const gone = await d
     .delete(iamPolicyVersions)
@@ -170,9 +170,9 @@ export async function deletePolicyVersion(env: Env, accountId: string, serviceUu
   if (gone.length) return;
   const p = await policyRow(d, svc, name);
   if (p.defaultVersion === n) {
-    throw new CoreError(
-      "SERVICE_ERROR",
+    throw deleteConflict(
       `${id} is the default version of policy "${name}" and cannot be deleted. Make another version the default first.`,
+      [`default version ${id}`],
     );
   }
   throw notFound("Policy version");

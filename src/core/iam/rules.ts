@@ -1,7 +1,7 @@
 // Rules of the IAM namespace that every dialect shares: names, limits, ARNs, ids, documents.
 
 import { formatValidationErrors, policyToJson, validatePolicyDocument, type PolicyKind } from "../policy";
-import { CoreError, invalid, invalidMany } from "../errors";
+import { invalid, invalidMany, malformedPolicy } from "../errors";
 import type { IamPrincipalType } from "../../schema/iam.tables";
 
 /** `[\w+=,.@-]+`, the AWS IAM name alphabet (ASCII \w). */
@@ -160,8 +160,7 @@ export function parseDocument(field: string, input: string, kind: PolicyKind, ma
   if (text.length > maxChars) throw invalid(field, `must be at most ${maxChars} characters (decoded)`);
   const result = validatePolicyDocument(text, { kind });
   if (!result.ok) {
-    throw new CoreError(
-      "INVALID_REQUEST",
+    throw malformedPolicy(
       `Validation error: ${field}: ${formatValidationErrors(result.errors)}`,
       result.errors.map((e) => ({ name: field, reason: e.path ? `${e.path}: ${e.message}` : e.message })),
     );

@@ -11,14 +11,15 @@ import {
   revokeToken,
   updateAccount,
 } from "../../core/accounts";
-import { CoreError } from "../../core/errors";
+import { unauthenticated } from "../../core/errors";
 import { timingSafeEqualStr } from "../../lib/crypto";
 import { intQuery } from "../../schema/service";
 import { db } from "../../storage/db";
 import type { AppEnv } from "../context";
 import { createRouter } from "../factory";
 import { errorResponses, json, jsonBody, noContent } from "../upcloud/common";
-import { generalFailure, renderProblem } from "../upcloud/problem";
+import { TOKEN_PREFIX } from "../upcloud/auth";
+import { operatorFailure, renderOperatorError } from "./errors";
 
 const tags = ["Operator"];
 const security: Record<string, string[]>[] = [{ adminToken: [] }];
@@ -159,14 +160,14 @@ const adminAuth = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header("Authorization") ?? "";
   const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
   if (!token || !timingSafeEqualStr(token, config(c.env).ADMIN_TOKEN)) {
-    throw new CoreError("UNAUTHENTICATED", "Operator API: send Authorization: Bearer <ADMIN_TOKEN>.");
+    throw unauthenticated("Operator API: send Authorization: Bearer <ADMIN_TOKEN>.");
   }
   await next();
 });
 
 /** The operator API under /admin/v1: accounts and their control-plane tokens. */
 export function adminRouter() {
-  const app = createRouter(renderProblem, generalFailure);
+  const app = createRouter(renderOperatorError, operatorFailure);
   app.use("*", adminAuth);
   app.openapi(routes.create, async (c) => {
     const b = c.req.valid("json");
@@ -182,7 +183,12 @@ export function adminRouter() {
   );
   app.openapi(routes.issueToken, async (c) => {
     const b = c.req.valid("json");
-    const { token, info } = await issueToken(db(c.env), c.req.valid("param").account_id, { name: b.name, expiresAt: b.expires_at });
+    const { token, info } = await issueToken(
+      db(c.env),
+      c.req.valid("param").account_id,
+      { name: b.name, expiresAt: b.expires_at },
+      TOKEN_PREFIX,
+    );
     return c.json({ ...info, token }, 201);
   });
   app.openapi(routes.listTokens, async (c) => c.json(await listTokens(db(c.env), c.req.valid("param").account_id), 200));

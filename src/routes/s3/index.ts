@@ -3,6 +3,7 @@
  * authorize through the policy engine, run the operation, answer (errors as S3 XML), and report
  * the request's usage to the service's meter after the response.
  */
+import { CoreError } from "../../core/errors";
 import { findAccessKeyCached } from "../../core/iam/principal";
 import type { RequestContext } from "../../core/policy";
 import { ALL_BUCKETS_ARN, Authorizer, bucketArn, objectArn, type S3Identity } from "../../core/s3/authorize";
@@ -13,7 +14,8 @@ import { invalidateIsolateCaches } from "../../lib/isolate-cache";
 import { AuthError, verify, type VerifiedAuth } from "../../core/sigv4";
 import type { S3Context } from "./context";
 import { serviceByUuid, type S3Target, type ServiceInfo } from "./dispatch";
-import { accessDenied, fromAuthError, noSuchBucket, S3Error } from "./errors";
+import { logUnexpected } from "../factory";
+import { accessDenied, fromAuthError, fromCoreError, noSuchBucket, S3Error } from "./errors";
 import { HANDLERS } from "./handlers";
 import { OPERATIONS, resolveOperation } from "./operations";
 import { renderXml } from "./xml";
@@ -199,12 +201,6 @@ export function errorResponse(err: S3Error, request: Request, url: URL, requestI
   return new Response(body, { status: err.status, headers });
 }
 
-function logUnexpected(requestId: string, url: URL, err: unknown): void {
-  const name = err instanceof Error ? err.name : typeof err;
-  const message = err instanceof Error ? err.message : "";
-  console.error(JSON.stringify({ level: "error", dialect: "s3", request_id: requestId, path: url.pathname, name, message }));
-}
-
 /** Serves one S3 request for the target the dispatcher found. */
 export async function handleS3(request: Request, env: Env, ctx: ExecutionContext, target: S3Target): Promise<Response> {
   const requestId = newRequestId();
@@ -215,8 +211,9 @@ export async function handleS3(request: Request, env: Env, ctx: ExecutionContext
     res = await serve(env, ctx, request, url, target, requestId, out);
   } catch (e) {
     if (e instanceof S3Error) res = errorResponse(e, request, url, requestId);
+    else if (e instanceof CoreError) res = errorResponse(fromCoreError(e), request, url, requestId);
     else {
-      logUnexpected(requestId, url, e);
+      logUnexpected({ requestId, path: url.pathname, dialect: "s3" }, e);
       res = errorResponse(new S3Error("InternalError", "We encountered an internal error. Please try again."), request, url, requestId);
     }
   }
