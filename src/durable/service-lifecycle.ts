@@ -10,13 +10,13 @@ import {
   currentConfig,
   findService,
   getServiceParts,
-  getServiceView,
+  getService,
   hasPrivate,
   needsReconfigure,
   applyChange,
   assertEmbeddedUnchanged,
-  toView,
   type ServiceChange,
+  type ServiceRecord,
   type ServiceRow,
   serviceContents,
   serviceDomains,
@@ -25,7 +25,6 @@ import {
 } from "../core/services";
 import { reverifyCustomDomains } from "../core/websites/domains";
 import { isoMicro } from "../lib/time";
-import type { ServiceView } from "../schema/service";
 import { type OperationalState, services, serviceStateMessages } from "../schema/tables";
 import { db } from "../storage/db";
 
@@ -99,7 +98,7 @@ export class ServiceLifecycle extends DurableObject<Env> {
     });
   }
 
-  async apply(accountId: string, uuid: string, change: ServiceChange): Promise<Outcome<ServiceView>> {
+  async apply(accountId: string, uuid: string, change: ServiceChange): Promise<Outcome<ServiceRecord>> {
     return this.serial(() =>
       capture(async () => {
         const d = db(this.env);
@@ -107,7 +106,7 @@ export class ServiceLifecycle extends DurableObject<Env> {
         assertMutable(row);
         const parts = await getServiceParts(d, uuid);
         const before = currentConfig(row, parts);
-        if (change.kind === "replace" || change.kind === "patch") assertEmbeddedUnchanged(toView(this.env, row, parts), change.input);
+        if (change.kind === "replace" || change.kind === "patch") assertEmbeddedUnchanged(parts, change.input);
         const after = applyChange(before, change);
         validateConfig(after);
         if (
@@ -124,7 +123,7 @@ export class ServiceLifecycle extends DurableObject<Env> {
           await d.delete(serviceStateMessages).where(eq(serviceStateMessages.serviceUuid, uuid));
           await this.startPlan(uuid, setupPlan(after.configuredStatus, hasPrivate(after)));
         }
-        return getServiceView(this.env, accountId, uuid);
+        return getService(this.env, accountId, uuid);
       }),
     );
   }

@@ -7,26 +7,19 @@ import type { Db } from "../../storage/db";
 import { getSystemPolicy } from "../policy";
 import { deleteConflict, limitExceeded, notFound, readOnly } from "../errors";
 import { SYSTEM_POLICY_TIME } from "./policies";
-import { encodeDocument, LIMITS, parseDocument, versionId } from "./rules";
+import { LIMITS, parseDocument } from "./rules";
 import { param, scope } from "./store";
 
-export interface PolicyVersionView {
-  version_id: string;
+export interface PolicyVersionRecord {
+  version: number;
+  /** As written (decoded). */
   document: string;
-  is_default: boolean;
-  /** The vendor's recordings say created_at, its spec says create_date: both are sent. */
-  created_at: string;
-  create_date: string;
+  isDefault: boolean;
+  createdAt: string;
 }
 
-function view(version: number, document: string, isDefault: boolean, createdAt: string): PolicyVersionView {
-  return {
-    version_id: versionId(version),
-    document: encodeDocument(document),
-    is_default: isDefault,
-    created_at: createdAt,
-    create_date: createdAt,
-  };
+function view(version: number, document: string, isDefault: boolean, createdAt: string): PolicyVersionRecord {
+  return { version, document, isDefault, createdAt };
 }
 
 async function policyRow(d: Db, svc: string, name: string) {
@@ -48,7 +41,7 @@ function pathVersion(id: string): number {
 
 const versionsOf = (svc: string, name: string) => and(eq(iamPolicyVersions.serviceUuid, svc), eq(iamPolicyVersions.policyName, name));
 
-export async function listPolicyVersions(env: Env, accountId: string, serviceUuid: string, name: string): Promise<PolicyVersionView[]> {
+export async function listPolicyVersions(env: Env, accountId: string, serviceUuid: string, name: string): Promise<PolicyVersionRecord[]> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
   const sys = getSystemPolicy(name);
   if (sys) return [view(1, sys.json, true, SYSTEM_POLICY_TIME)];
@@ -70,7 +63,7 @@ export async function getPolicyVersion(
   serviceUuid: string,
   name: string,
   id: string,
-): Promise<PolicyVersionView> {
+): Promise<PolicyVersionRecord> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
   const sys = getSystemPolicy(name);
   if (sys) {
@@ -100,7 +93,7 @@ export async function createPolicyVersion(
   serviceUuid: string,
   name: string,
   input: { document: string; is_default?: boolean | undefined },
-): Promise<PolicyVersionView> {
+): Promise<PolicyVersionRecord> {
   const doc = parseDocument("document", input.document, "identity");
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
   if (getSystemPolicy(name)) throw systemPolicy(name);

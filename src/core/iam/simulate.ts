@@ -12,8 +12,8 @@ import {
   type RequestPrincipal,
 } from "../policy";
 import { invalidMany, notFound, type InvalidParam } from "../errors";
-import { iamAccount, iamArn, parseDocument } from "./rules";
-import { principalPolicies } from "./principal";
+import { parseDocument } from "./rules";
+import { type PrincipalNaming, principalPolicies } from "./principal";
 import { scope } from "./store";
 
 export interface SimulationInput {
@@ -57,6 +57,7 @@ export async function simulate(
   accountId: string,
   serviceUuid: string,
   input: SimulationInput,
+  naming: PrincipalNaming,
   now: Date = new Date(),
 ): Promise<{ results: SimulationResult[] }> {
   check(input);
@@ -75,7 +76,12 @@ export async function simulate(
     .get();
   if (!row) throw notFound(type === "user" ? "User" : "Role");
 
-  const principal: RequestPrincipal = { type, arn: iamArn(svc, type, name), userid: row.id, accountId: iamAccount(svc) };
+  const principal: RequestPrincipal = {
+    type,
+    arn: naming.arn({ serviceUuid: svc, type, name }),
+    userid: row.id,
+    accountId: naming.account(svc),
+  };
   if (type === "user") principal.username = name;
   const { policies, boundary } = await principalPolicies(env, svc, input.principal);
   // Time keys default to the moment of the simulation; everything else comes only from the caller.

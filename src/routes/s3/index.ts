@@ -15,6 +15,7 @@ import { AuthError, verify, type VerifiedAuth } from "../../core/sigv4";
 import type { S3Context } from "./context";
 import { serviceByUuid, type S3Target, type ServiceInfo } from "./dispatch";
 import { logUnexpected } from "../factory";
+import { principalArn } from "../principals";
 import { accessDenied, fromAuthError, fromCoreError, noSuchBucket, S3Error } from "./errors";
 import { HANDLERS } from "./handlers";
 import { OPERATIONS, resolveOperation } from "./operations";
@@ -124,7 +125,7 @@ async function authenticate(
       serviceUuid: key.serviceUuid,
       accountId: key.accountId,
       username: key.username,
-      userArn: key.userArn,
+      userArn: principalArn({ serviceUuid: key.serviceUuid, type: "user", name: key.username }),
       userId: key.userId,
     },
   };

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { attachPolicy, detachPolicy, listAttachedPolicies } from "../../../core/iam/attachments";
+import { attachPolicy, detachPolicy } from "../../../core/iam/attachments";
+import { listAttachedPolicies } from "./bodies";
 import { deletePermissionsBoundary, setPermissionsBoundary } from "../../../core/iam/boundaries";
 import { createInlinePolicy, deleteInlinePolicy, getInlinePolicy, listInlinePolicies } from "../../../core/iam/inline-policies";
 import { deleteTag, getTags, replaceTags } from "../../../core/iam/tags";
