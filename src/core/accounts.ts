@@ -18,10 +18,11 @@ export interface Account {
 export interface ApiTokenInfo {
   id: string;
   name: string;
+  /** The first characters of the token, to recognise it by. */
   prefix: string;
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
 }
 
 export const ACCOUNT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.@-]{0,63}$/;
@@ -113,9 +114,9 @@ export async function issueToken(
     id: uuid(),
     name: input.name,
     prefix: token.slice(0, 12),
-    created_at: isoMicro(),
-    expires_at: input.expiresAt ? new Date(input.expiresAt).toISOString() : null,
-    revoked_at: null,
+    createdAt: isoMicro(),
+    expiresAt: input.expiresAt ? new Date(input.expiresAt).toISOString() : null,
+    revokedAt: null,
   };
   await d.insert(apiTokens).values({
     id: info.id,
@@ -123,15 +124,15 @@ export async function issueToken(
     name: info.name,
     tokenHash: await sha256Hex(token),
     prefix: info.prefix,
-    createdAt: info.created_at,
-    expiresAt: info.expires_at,
+    createdAt: info.createdAt,
+    expiresAt: info.expiresAt,
     revokedAt: null,
   });
   return { token, info };
 }
 
 function toTokenInfo(r: typeof apiTokens.$inferSelect): ApiTokenInfo {
-  return { id: r.id, name: r.name, prefix: r.prefix, created_at: r.createdAt, expires_at: r.expiresAt, revoked_at: r.revokedAt };
+  return { id: r.id, name: r.name, prefix: r.prefix, createdAt: r.createdAt, expiresAt: r.expiresAt, revokedAt: r.revokedAt };
 }
 
 export async function listTokens(d: Db, accountId: string): Promise<ApiTokenInfo[]> {

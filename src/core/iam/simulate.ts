@@ -29,7 +29,7 @@ export interface SimulationResult {
   action: string;
   resource: string;
   decision: "allowed" | "explicit-deny" | "implicit-deny";
-  matched_statements: MatchedStatement[];
+  matchedStatements: MatchedStatement[];
 }
 
 export const SIMULATION_LIMITS = { actions: 100, resources: 100, pairs: 1000 } as const;
@@ -95,7 +95,7 @@ export async function simulate(
   for (const action of input.actions) {
     for (const resource of input.resources) {
       const decision = evaluate({ principal, action, resource, context, identityPolicies: policies, boundary, resourcePolicy });
-      results.push({ action, resource, decision: decision.decision, matched_statements: decision.matched });
+      results.push({ action, resource, decision: decision.decision, matchedStatements: decision.matched });
     }
   }
   return { results };

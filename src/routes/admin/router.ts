@@ -3,6 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { config } from "../../config";
 import {
   type Account,
+  type ApiTokenInfo,
   createAccount,
   getAccount,
   issueToken,
@@ -50,6 +51,15 @@ const IssuedToken = TokenInfo.extend({
 
 const AccountIdParam = z.object({ account_id: z.string().openapi({ param: { name: "account_id", in: "path" } }) });
 const TokenParam = AccountIdParam.extend({ token_id: z.string().openapi({ param: { name: "token_id", in: "path" } }) });
+
+const tokenView = (t: ApiTokenInfo) => ({
+  id: t.id,
+  name: t.name,
+  prefix: t.prefix,
+  created_at: t.createdAt,
+  expires_at: t.expiresAt,
+  revoked_at: t.revokedAt,
+});
 
 const view = (a: Account) => ({
   id: a.id,
@@ -189,9 +199,9 @@ export function adminRouter() {
       { name: b.name, expiresAt: b.expires_at },
       TOKEN_PREFIX,
     );
-    return c.json({ ...info, token }, 201);
+    return c.json({ ...tokenView(info), token }, 201);
   });
-  app.openapi(routes.listTokens, async (c) => c.json(await listTokens(db(c.env), c.req.valid("param").account_id), 200));
+  app.openapi(routes.listTokens, async (c) => c.json((await listTokens(db(c.env), c.req.valid("param").account_id)).map(tokenView), 200));
   app.openapi(routes.revokeToken, async (c) => {
     const p = c.req.valid("param");
     await revokeToken(db(c.env), p.account_id, p.token_id);

@@ -3,6 +3,7 @@
 
 import type { NewAccessKey } from "../../../core/iam/access-keys";
 import * as attachments from "../../../core/iam/attachments";
+import * as inline from "../../../core/iam/inline-policies";
 import type { GroupRecord } from "../../../core/iam/groups";
 import type { PolicyVersionRecord } from "../../../core/iam/policy-versions";
 import type { PolicyRecord } from "../../../core/iam/policies";
@@ -101,4 +102,19 @@ export const policyVersionBody = (v: PolicyVersionRecord) => ({
 /** The core's listAttachedPolicies, answering the dialect's PolicyRef bodies. */
 export async function listAttachedPolicies(...args: Parameters<typeof attachments.listAttachedPolicies>): Promise<PolicyRefBody[]> {
   return (await attachments.listAttachedPolicies(...args)).map(policyRefBody);
+}
+
+const inlineBody = (r: inline.InlinePolicyRecord) => ({ name: r.name, document: encodeDocument(r.document) });
+
+/** The core's inline-policy operations, answering documents percent-encoded as the vendor does. */
+export async function listInlinePolicies(...args: Parameters<typeof inline.listInlinePolicies>) {
+  return (await inline.listInlinePolicies(...args)).map(inlineBody);
+}
+
+export async function getInlinePolicy(...args: Parameters<typeof inline.getInlinePolicy>) {
+  return inlineBody(await inline.getInlinePolicy(...args));
+}
+
+export async function createInlinePolicy(...args: Parameters<typeof inline.createInlinePolicy>) {
+  return inlineBody(await inline.createInlinePolicy(...args));
 }
