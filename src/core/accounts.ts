@@ -4,7 +4,7 @@ import { randomToken, uuid } from "../lib/ids";
 import { isoMicro } from "../lib/time";
 import { accounts, apiTokens } from "../schema/tables";
 import { type Db, isUniqueViolation } from "../storage/db";
-import { CoreError, conflict, invalid, notFound } from "./errors";
+import { conflict, forbidden, invalid, notFound, unauthenticated } from "./errors";
 
 export interface Account {
   id: string;
@@ -18,14 +18,14 @@ export interface Account {
 export interface ApiTokenInfo {
   id: string;
   name: string;
+  /** The first characters of the token, to recognise it by. */
   prefix: string;
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
 }
 
 export const ACCOUNT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.@-]{0,63}$/;
-export const TOKEN_PREFIX = "ucat_";
 
 function toAccount(row: typeof accounts.$inferSelect): Account {
   return { id: row.id, name: row.name, status: row.status, parentId: row.parentId, createdAt: row.createdAt, updatedAt: row.updatedAt };
@@ -56,7 +56,7 @@ export async function createAccount(
   try {
     await d.insert(accounts).values(row);
   } catch (e) {
-    if (isUniqueViolation(e)) throw conflict(`Account name "${input.name}" is already taken.`);
+    if (isUniqueViolation(e)) throw conflict(`Account name "${input.name}" is already taken.`, "Account");
     throw e;
   }
   return toAccount(row);
@@ -95,24 +95,28 @@ export async function updateAccount(
   return getAccount(d, id);
 }
 
-/** Issues an API token. The plaintext is returned once; only its SHA-256 is stored. */
+/**
+ * Issues an API token. The plaintext is returned once; only its SHA-256 is stored. `prefix` is the
+ * dialect's spelling of its tokens, so a token shows which API it is for.
+ */
 export async function issueToken(
   d: Db,
   accountId: string,
   input: { name: string; expiresAt?: string | undefined },
+  prefix: string,
 ): Promise<{ token: string; info: ApiTokenInfo }> {
   await getAccount(d, accountId);
   if (input.name.length < 1 || input.name.length > 64) throw invalid("name", "must be 1-64 characters");
   if (input.expiresAt !== undefined && !(Date.parse(input.expiresAt) > Date.now()))
     throw invalid("expires_at", "must be an RFC 3339 time in the future");
-  const token = TOKEN_PREFIX + randomToken(24);
+  const token = prefix + randomToken(24);
   const info: ApiTokenInfo = {
     id: uuid(),
     name: input.name,
     prefix: token.slice(0, 12),
-    created_at: isoMicro(),
-    expires_at: input.expiresAt ? new Date(input.expiresAt).toISOString() : null,
-    revoked_at: null,
+    createdAt: isoMicro(),
+    expiresAt: input.expiresAt ? new Date(input.expiresAt).toISOString() : null,
+    revokedAt: null,
   };
   await d.insert(apiTokens).values({
     id: info.id,
@@ -120,15 +124,15 @@ export async function issueToken(
     name: info.name,
     tokenHash: await sha256Hex(token),
     prefix: info.prefix,
-    createdAt: info.created_at,
-    expiresAt: info.expires_at,
+    createdAt: info.createdAt,
+    expiresAt: info.expiresAt,
     revokedAt: null,
   });
   return { token, info };
 }
 
 function toTokenInfo(r: typeof apiTokens.$inferSelect): ApiTokenInfo {
-  return { id: r.id, name: r.name, prefix: r.prefix, created_at: r.createdAt, expires_at: r.expiresAt, revoked_at: r.revokedAt };
+  return { id: r.id, name: r.name, prefix: r.prefix, createdAt: r.createdAt, expiresAt: r.expiresAt, revokedAt: r.revokedAt };
 }
 
 export async function listTokens(d: Db, accountId: string): Promise<ApiTokenInfo[]> {
@@ -146,15 +150,13 @@ export async function revokeToken(d: Db, accountId: string, tokenId: string): Pr
   if (!res.length) throw notFound("Token");
 }
 
-const unauthenticated = () => new CoreError("UNAUTHENTICATED", "Authentication failed using the given credentials.");
-
 function ensureActive(a: Account): Account {
-  if (a.status !== "active") throw new CoreError("FORBIDDEN", "Account is disabled.");
+  if (a.status !== "active") throw forbidden("Account is disabled.");
   return a;
 }
 
+/** The account a token belongs to; a revoked, expired or unknown token is refused alike. */
 export async function authenticateToken(d: Db, token: string): Promise<Account> {
-  if (!token.startsWith(TOKEN_PREFIX)) throw unauthenticated();
   const row = await d
     .select({ account: accounts, token: apiTokens })
     .from(apiTokens)
@@ -172,24 +174,4 @@ export async function authenticatePassword(d: Db, name: string, password: string
   const ok = await verifyPassword(password, row?.passwordHash ?? "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA==$AAAA");
   if (!row || !row.passwordHash || !ok) throw unauthenticated();
   return ensureActive(toAccount(row));
-}
-
-/** Parses `Authorization: Bearer <token>` or `Basic base64(name:password)`. */
-export async function authenticateHeader(d: Db, header: string | undefined): Promise<Account> {
-  if (!header) throw new CoreError("UNAUTHENTICATED", "Authentication required: send Authorization: Bearer <token> or Basic credentials.");
-  const [scheme, value] = header.split(/\s+/, 2);
-  if (!value) throw unauthenticated();
-  if (scheme?.toLowerCase() === "bearer") return authenticateToken(d, value.trim());
-  if (scheme?.toLowerCase() === "basic") {
-    let decoded: string;
-    try {
-      decoded = new TextDecoder().decode(Uint8Array.from(atob(value.trim()), (ch) => ch.charCodeAt(0)));
-    } catch {
-      throw unauthenticated();
-    }
-    const i = decoded.indexOf(":");
-    if (i < 0) throw unauthenticated();
-    return authenticatePassword(d, decoded.slice(0, i), decoded.slice(i + 1));
-  }
-  throw unauthenticated();
 }

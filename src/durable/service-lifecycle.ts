@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { config } from "../config";
-import { capture, CoreError, type Outcome } from "../core/errors";
+import { capture, deleteConflict, serviceState, type Outcome } from "../core/errors";
 import { deletePlan, isTerminal, type Plan, setupPlan, stateMessageFor } from "../core/lifecycle";
 import { deleteServiceIam } from "../core/iam/service-iam";
 import { purgeAllBuckets, purgeDeletedBuckets } from "../core/buckets/purge";
@@ -10,13 +10,13 @@ import {
   currentConfig,
   findService,
   getServiceParts,
-  getServiceView,
+  getService,
   hasPrivate,
   needsReconfigure,
   applyChange,
   assertEmbeddedUnchanged,
-  toView,
   type ServiceChange,
+  type ServiceRecord,
   type ServiceRow,
   serviceContents,
   serviceDomains,
@@ -25,7 +25,6 @@ import {
 } from "../core/services";
 import { reverifyCustomDomains } from "../core/websites/domains";
 import { isoMicro } from "../lib/time";
-import type { ServiceView } from "../schema/service";
 import { type OperationalState, services, serviceStateMessages } from "../schema/tables";
 import { db } from "../storage/db";
 
@@ -99,7 +98,7 @@ export class ServiceLifecycle extends DurableObject<Env> {
     });
   }
 
-  async apply(accountId: string, uuid: string, change: ServiceChange): Promise<Outcome<ServiceView>> {
+  async apply(accountId: string, uuid: string, change: ServiceChange): Promise<Outcome<ServiceRecord>> {
     return this.serial(() =>
       capture(async () => {
         const d = db(this.env);
@@ -107,7 +106,7 @@ export class ServiceLifecycle extends DurableObject<Env> {
         assertMutable(row);
         const parts = await getServiceParts(d, uuid);
         const before = currentConfig(row, parts);
-        if (change.kind === "replace" || change.kind === "patch") assertEmbeddedUnchanged(toView(this.env, row, parts), change.input);
+        if (change.kind === "replace" || change.kind === "patch") assertEmbeddedUnchanged(parts, change.input);
         const after = applyChange(before, change);
         validateConfig(after);
         if (
@@ -116,10 +115,7 @@ export class ServiceLifecycle extends DurableObject<Env> {
           before.terminationProtection &&
           after.terminationProtection
         ) {
-          throw new CoreError(
-            "SERVICE_ERROR",
-            "Service is protected against termination and shutdown. Remove termination protection first.",
-          );
+          throw serviceState("Service is protected against termination and shutdown. Remove termination protection first.");
         }
         const restart = needsReconfigure(before, after);
         await writeConfig(this.env, row, after, restart ? "pending" : row.operationalState);
@@ -127,7 +123,7 @@ export class ServiceLifecycle extends DurableObject<Env> {
           await d.delete(serviceStateMessages).where(eq(serviceStateMessages.serviceUuid, uuid));
           await this.startPlan(uuid, setupPlan(after.configuredStatus, hasPrivate(after)));
         }
-        return getServiceView(this.env, accountId, uuid);
+        return getService(this.env, accountId, uuid);
       }),
     );
   }
@@ -139,17 +135,17 @@ export class ServiceLifecycle extends DurableObject<Env> {
         const row = await findService(d, accountId, uuid);
         if (row.deletingSince) return; // already on its way out: deleting twice is not an error
         if (row.terminationProtection) {
-          throw new CoreError(
-            "SERVICE_ERROR",
-            "Service is protected against termination and shutdown. Remove termination protection first.",
-          );
+          throw serviceState("Service is protected against termination and shutdown. Remove termination protection first.");
         }
         if (!force) {
           const held = await serviceContents(d, uuid);
           if (held.buckets || held.iamEntities) {
-            throw new CoreError(
-              "SERVICE_ERROR",
+            throw deleteConflict(
               `Service is not empty: it holds ${held.buckets} bucket(s) and ${held.iamEntities} IAM entit${held.iamEntities === 1 ? "y" : "ies"}. Delete them first, or delete with force=true.`,
+              [
+                ...(held.buckets ? [`${held.buckets} bucket${held.buckets === 1 ? "" : "s"}`] : []),
+                ...(held.iamEntities ? [`${held.iamEntities} IAM entit${held.iamEntities === 1 ? "y" : "ies"}`] : []),
+              ],
             );
           }
         }

@@ -13,6 +13,15 @@ describe("operator API", () => {
     expectProblem(await call("GET", "/admin/v1/accounts", { headers: t.auth }), 401, "AUTHENTICATION_FAILED");
   });
 
+  it("answers unknown paths with its 404 and wrong methods with 405 and Allow", async () => {
+    expectProblem(await call("GET", "/admin/v1/nothing", { headers: ADMIN }), 404, "RESOURCE_NOT_FOUND");
+    const wrong = await call("DELETE", "/admin/v1/accounts", { headers: ADMIN });
+    expectProblem(wrong, 405, "METHOD_NOT_ALLOWED");
+    expect(wrong.headers.get("allow")).toBe("POST, GET, HEAD");
+    // The operator realm is Bearer only.
+    expect((await call("GET", "/admin/v1/accounts")).headers.get("www-authenticate")).toBe('Bearer realm="stowage-operator"');
+  });
+
   it("creates, lists, gets and disables accounts; names are unique and validated", async () => {
     const name = unique("acct");
     const c = await call("POST", "/admin/v1/accounts", { headers: ADMIN, body: { name } });

@@ -18,6 +18,7 @@ const CODES = Object.keys({
   LIMIT_EXCEEDED: 0,
   UNAUTHENTICATED: 0,
   FORBIDDEN: 0,
+  METHOD_NOT_ALLOWED: 0,
 } satisfies Record<CoreErrorCode, 0>) as CoreErrorCode[];
 
 const c = {} as Context<AppEnv>;
@@ -33,6 +34,7 @@ const STATUS: Record<string, Record<CoreErrorCode, number>> = {
     LIMIT_EXCEEDED: 400,
     UNAUTHENTICATED: 401,
     FORBIDDEN: 403,
+    METHOD_NOT_ALLOWED: 405,
   },
   yale: {
     INVALID_REQUEST: 400,
@@ -42,6 +44,7 @@ const STATUS: Record<string, Record<CoreErrorCode, number>> = {
     LIMIT_EXCEEDED: 429,
     UNAUTHENTICATED: 403,
     FORBIDDEN: 403,
+    METHOD_NOT_ALLOWED: 405,
   },
   whitelist: {
     INVALID_REQUEST: 400,
@@ -51,6 +54,7 @@ const STATUS: Record<string, Record<CoreErrorCode, number>> = {
     LIMIT_EXCEEDED: 400,
     UNAUTHENTICATED: 403,
     FORBIDDEN: 403,
+    METHOD_NOT_ALLOWED: 405,
   },
   transporter: {
     INVALID_REQUEST: 400,
@@ -60,6 +64,7 @@ const STATUS: Record<string, Record<CoreErrorCode, number>> = {
     LIMIT_EXCEEDED: 400,
     UNAUTHENTICATED: 403,
     FORBIDDEN: 403,
+    METHOD_NOT_ALLOWED: 405,
   },
   ostor: {
     INVALID_REQUEST: 400,
@@ -69,6 +74,7 @@ const STATUS: Record<string, Record<CoreErrorCode, number>> = {
     LIMIT_EXCEEDED: 400,
     UNAUTHENTICATED: 403,
     FORBIDDEN: 403,
+    METHOD_NOT_ALLOWED: 405,
   },
 };
 

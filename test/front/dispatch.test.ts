@@ -193,7 +193,7 @@ describe("front door", () => {
     const kos = await exports.default.fetch(plain("http://api.test/kos/v1/buckets"));
     expect(await kos.json()).toEqual({ code: "not_found", message: "No route for GET /kos/v1/buckets." });
     const transporter = await exports.default.fetch(await sigv4("transporter", "GET", "http://api.test/state/m1"));
-    expect(await transporter.json()).toEqual({ error: "not found" });
+    expect(await transporter.json()).toEqual({ error: "not found", details: "No route for GET /state/m1." });
     const whitelist = await exports.default.fetch(plain("http://api.test/api/whitelist/RSWhitelistListRules"));
     expect(await whitelist.json()).toEqual({ ok: false, errorDesc: "No whitelist action at /api/whitelist/RSWhitelistListRules." });
     const yale = await exports.default.fetch(plain("http://api.test/v1/s3/ping"));

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { findAccessKey, identityPolicies, touchAccessKey } from "../../src/core/iam/principal";
 import { call, BASE, expectProblem, invalidNames, newIamUser, newService, newTenant } from "../helpers/api";
+import { principalArn } from "../../src/routes/principals";
 
 describe("IAM access keys", () => {
   it("creates a key (no body or {}), returning the secret exactly once", async () => {
@@ -160,11 +161,12 @@ describe("IAM principal API for the data plane", () => {
       serviceUuid: s.uuid,
       accountId: t.accountId,
       username: "alice",
-      userArn: user.arn,
       userId: expect.stringMatching(/^AIDA[0-9A-F]{16}$/),
       status: "Active",
       secret: k.json.secret_access_key,
     });
+    // The core names no ARN; the spelling every dialect shares is the user's ARN in the body.
+    expect(principalArn({ serviceUuid: found!.serviceUuid, type: "user", name: found!.username })).toBe(user.arn);
     expect(await findAccessKey(env, "AKIA0000000000000000")).toBeNull();
 
     await touchAccessKey(env, k.json.access_key_id, new Date("2026-01-02T03:04:05.678Z"));

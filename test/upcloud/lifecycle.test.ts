@@ -162,3 +162,21 @@ describe("setup-dns", () => {
     expect((await t.api("GET", `/${s.uuid}`)).json.state_messages).toEqual([]);
   });
 });
+
+describe("errors across the lifecycle object", () => {
+  it("keep their reason and detail through the RPC Outcome", async () => {
+    const t = await newTenant();
+    const s = await newService(t, { termination_protection: true });
+    const stub = lifecycleStub(s.uuid);
+    const protectedOutcome = await stub.remove(t.accountId, s.uuid, true);
+    expect(protectedOutcome).toMatchObject({ ok: false, code: "SERVICE_ERROR", reason: "service-state" });
+
+    await t.api("PATCH", `/${s.uuid}`, { termination_protection: false });
+    expect((await t.api("POST", `/${s.uuid}/users`, { username: "keeper" })).status).toBe(201);
+    const held = await stub.remove(t.accountId, s.uuid, false);
+    expect(held).toMatchObject({ ok: false, code: "SERVICE_ERROR", reason: "delete-conflict", detail: { remains: ["1 IAM entity"] } });
+
+    const label = await stub.apply(t.accountId, s.uuid, { kind: "label-delete", key: "nope" });
+    expect(label).toMatchObject({ ok: false, code: "NOT_FOUND", reason: "no-such-entity", detail: { entity: "Label" } });
+  });
+});

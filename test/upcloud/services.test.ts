@@ -120,11 +120,10 @@ describe("services: create and get", () => {
 
   it("rejects an unknown region, a duplicate name, malformed JSON and the wrong content type", async () => {
     const t = await newTenant();
-    expectProblem(
-      await t.api("POST", "", { name: unique("s"), region: "mars-1", configured_status: "started" }),
-      404,
-      "RESOURCE_NOT_FOUND",
-    );
+    // The body names the region, so an unknown one is a validation error (404 is for the URL's resource).
+    const mars = await t.api("POST", "", { name: unique("s"), region: "mars-1", configured_status: "started" });
+    expectProblem(mars, 400, "INVALID_REQUEST");
+    expect(mars.json.invalid_params.map((p: { name: string }) => p.name)).toEqual(["region"]);
     const s = await newService(t);
     const dup = await t.api("POST", "", { name: s.name, region: "europe-1", configured_status: "started" });
     expectProblem(dup, 409, "CONFLICT");

@@ -13,7 +13,7 @@
 import { asc, eq } from "drizzle-orm";
 import { buckets } from "../../schema/tables";
 import { db } from "../../storage/db";
-import { conflict, invalid, notFound } from "../errors";
+import { conflict, CoreError, invalid, notFound } from "../errors";
 import { createBucket, markBucketDeleted, queuePurge } from "../s3/buckets";
 import { usageMeter } from "../s3/usage";
 import { assertMutable, findService } from "../services";
@@ -41,9 +41,14 @@ export async function createServiceBucket(env: Env, accountId: string, serviceUu
   if (problem) throw invalid("name", problem);
   assertMutable(await findService(db(env), accountId, serviceUuid));
   const result = await createBucket(env, serviceUuid, name);
-  if (result.kind === "exists") throw conflict(`Bucket "${name}" already exists in this service.`);
+  if (result.kind === "exists") throw conflict(`Bucket "${name}" already exists in this service.`, "Bucket");
   if (result.kind === "deleting")
-    throw conflict(`Bucket "${name}" is being deleted; its name is available again once its objects are purged.`);
+    throw new CoreError(
+      "CONFLICT",
+      `Bucket "${name}" is being deleted; its name is available again once its objects are purged.`,
+      [],
+      "service-state",
+    );
   // As S3's CreateBucket does: counting starts from zero for the new bucket.
   await usageMeter(env, serviceUuid).resetBucket(serviceUuid, name);
   return { name, deleted: false, total_objects: 0, total_size_bytes: 0 };

@@ -6,13 +6,14 @@ import { encryptSecret } from "../../lib/crypto";
 import { isoMicro } from "../../lib/time";
 import { iamAccessKeys, iamUsers, NEVER_USED } from "../../schema/iam.tables";
 import { type Db, isUniqueViolation } from "../../storage/db";
-import { CoreError, notFound } from "../errors";
+import { limitExceeded, notFound } from "../errors";
 import { LIMITS, newAccessKeyId, newSecret } from "./rules";
 import { param, requirePrincipal, scope } from "./store";
-import { accessKeyView, type AccessKeyView } from "./views";
+import { accessKeyRecord, type AccessKeyRecord } from "./views";
 
-export interface NewAccessKey extends AccessKeyView {
-  secret_access_key: string;
+/** A key as issued: the only time its secret leaves the core. */
+export interface NewAccessKey extends AccessKeyRecord {
+  secretAccessKey: string;
 }
 
 const keyColumns = {
@@ -68,15 +69,15 @@ export async function createAccessKey(
   }
   if (!inserted.length) {
     await requirePrincipal(d, svc, { type: "user", name: username });
-    throw new CoreError(
-      "LIMIT_EXCEEDED",
+    throw limitExceeded(
       `User "${username}" already has ${LIMITS.keysPerUser} access keys, the maximum. Delete one before creating another.`,
+      LIMITS.keysPerUser,
     );
   }
-  return { access_key_id: id, status: "Active", created_at: createdAt, last_used_at: NEVER_USED, secret_access_key: secret };
+  return { accessKeyId: id, status: "Active", createdAt, lastUsedAt: NEVER_USED, secretAccessKey: secret };
 }
 
-export async function listAccessKeys(env: Env, accountId: string, serviceUuid: string, username: string): Promise<AccessKeyView[]> {
+export async function listAccessKeys(env: Env, accountId: string, serviceUuid: string, username: string): Promise<AccessKeyRecord[]> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
   await requirePrincipal(d, svc, { type: "user", name: username });
   const rows = await d
@@ -85,7 +86,7 @@ export async function listAccessKeys(env: Env, accountId: string, serviceUuid: s
     .where(and(eq(iamAccessKeys.serviceUuid, svc), eq(iamAccessKeys.username, username)))
     .orderBy(asc(iamAccessKeys.createdAt), asc(iamAccessKeys.accessKeyId))
     .all();
-  return rows.map(accessKeyView);
+  return rows.map(accessKeyRecord);
 }
 
 const keyOf = (svc: string, username: string, id: string) =>
@@ -96,14 +97,20 @@ async function missing(d: Db, svc: string, username: string): Promise<never> {
   throw notFound("Access key");
 }
 
-export async function getAccessKey(env: Env, accountId: string, serviceUuid: string, username: string, id: string): Promise<AccessKeyView> {
+export async function getAccessKey(
+  env: Env,
+  accountId: string,
+  serviceUuid: string,
+  username: string,
+  id: string,
+): Promise<AccessKeyRecord> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
   const row = await d
     .select(keyColumns)
     .from(iamAccessKeys)
     .where(keyOf(svc, username, id))
     .get();
-  return row ? accessKeyView(row) : missing(d, svc, username);
+  return row ? accessKeyRecord(row) : missing(d, svc, username);
 }
 
 export async function setAccessKeyStatus(
@@ -113,7 +120,7 @@ export async function setAccessKeyStatus(
   username: string,
   id: string,
   status: "Active" | "Inactive" | undefined,
-): Promise<AccessKeyView> {
+): Promise<AccessKeyRecord> {
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
   const [row] =
     status === undefined
@@ -127,7 +134,7 @@ export async function setAccessKeyStatus(
           .set({ status })
           .where(keyOf(svc, username, id))
           .returning(keyColumns);
-  return row ? accessKeyView(row) : missing(d, svc, username);
+  return row ? accessKeyRecord(row) : missing(d, svc, username);
 }
 
 export async function deleteAccessKey(env: Env, accountId: string, serviceUuid: string, username: string, id: string): Promise<void> {

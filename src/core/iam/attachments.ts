@@ -3,7 +3,7 @@
 import { and, asc, count, eq, sql } from "drizzle-orm";
 import { isoMicro } from "../../lib/time";
 import { iamAttachments } from "../../schema/iam.tables";
-import { CoreError, notFound } from "../errors";
+import { limitExceeded, notFound } from "../errors";
 import { LIMITS } from "./rules";
 import { managedPolicyKnown, PRINCIPAL_LABEL, param, policyExists, type Principal, principalTable, requirePrincipal, scope } from "./store";
 import { policyRef, type PolicyRef } from "./views";
@@ -63,9 +63,9 @@ export async function attachPolicy(env: Env, accountId: string, serviceUuid: str
     .where(and(of(svc, p), eq(iamAttachments.policyName, policyName)))
     .get();
   if (already) return;
-  throw new CoreError(
-    "LIMIT_EXCEEDED",
+  throw limitExceeded(
     `${PRINCIPAL_LABEL[p.type]} "${p.name}" already has ${LIMITS.attachedPerPrincipal} attached policies, the maximum.`,
+    LIMITS.attachedPerPrincipal,
   );
 }
 
@@ -77,5 +77,5 @@ export async function detachPolicy(env: Env, accountId: string, serviceUuid: str
     .returning({ name: iamAttachments.policyName });
   if (gone.length) return;
   await requirePrincipal(d, svc, p);
-  throw new CoreError("NOT_FOUND", `Policy "${policyName}" is not attached to ${p.type} "${p.name}".`);
+  throw notFound("Policy attachment", `Policy "${policyName}" is not attached to ${p.type} "${p.name}".`);
 }

@@ -41,5 +41,5 @@ export async function deletePermissionsBoundary(env: Env, accountId: string, ser
     .returning({ name: t.name });
   if (updated.length) return;
   await requirePrincipal(d, svc, p);
-  throw new CoreError("NOT_FOUND", `${PRINCIPAL_LABEL[p.type]} "${p.name}" has no permissions boundary.`);
+  throw notFound("Permissions boundary", `${PRINCIPAL_LABEL[p.type]} "${p.name}" has no permissions boundary.`);
 }

@@ -4,38 +4,38 @@ import { and, asc, count, eq, notExists, sql } from "drizzle-orm";
 import { isoSeconds } from "../../lib/time";
 import { iamAttachments, iamGroupMembers, iamGroups, iamInlinePolicies, iamUsers } from "../../schema/iam.tables";
 import type { Db } from "../../storage/db";
-import { CoreError, notFound } from "../errors";
-import { checkName, iamArn, LIMITS } from "./rules";
+import { limitExceeded, notFound } from "../errors";
+import { checkName, LIMITS } from "./rules";
 import { describeCounts, inUse, param, requirePrincipal, scope, write } from "./store";
 
-export interface GroupView {
+export interface GroupRecord {
+  serviceUuid: string;
   name: string;
-  arn: string;
-  created_at: string;
+  createdAt: string;
 }
 
-const view = (svc: string, r: { name: string; createdAt: string }): GroupView => ({
+const view = (svc: string, r: { name: string; createdAt: string }): GroupRecord => ({
+  serviceUuid: svc,
   name: r.name,
-  arn: iamArn(svc, "group", r.name),
-  created_at: r.createdAt,
+  createdAt: r.createdAt,
 });
 
 const groupKey = (svc: string, name: string) => and(eq(iamGroups.serviceUuid, svc), eq(iamGroups.name, name));
 
-export async function listGroups(env: Env, accountId: string, serviceUuid: string): Promise<GroupView[]> {
+export async function listGroups(env: Env, accountId: string, serviceUuid: string): Promise<GroupRecord[]> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
   const rows = await d.select().from(iamGroups).where(eq(iamGroups.serviceUuid, svc)).orderBy(asc(iamGroups.name)).all();
   return rows.map((r) => view(svc, r));
 }
 
-export async function getGroup(env: Env, accountId: string, serviceUuid: string, name: string): Promise<GroupView> {
+export async function getGroup(env: Env, accountId: string, serviceUuid: string, name: string): Promise<GroupRecord> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
   const row = await d.select().from(iamGroups).where(groupKey(svc, name)).get();
   if (!row) throw notFound("Group");
   return view(svc, row);
 }
 
-export async function createGroup(env: Env, accountId: string, serviceUuid: string, name: string): Promise<GroupView> {
+export async function createGroup(env: Env, accountId: string, serviceUuid: string, name: string): Promise<GroupRecord> {
   checkName("name", name, "group");
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
   const row = { serviceUuid: svc, name, createdAt: isoSeconds() };
@@ -147,7 +147,7 @@ export async function addUserToGroup(env: Env, accountId: string, serviceUuid: s
     .where(and(eq(iamGroupMembers.serviceUuid, svc), eq(iamGroupMembers.groupName, groupName), eq(iamGroupMembers.username, username)))
     .get();
   if (already) return;
-  throw new CoreError("LIMIT_EXCEEDED", `User "${username}" is already in ${LIMITS.groupsPerUser} groups, the maximum.`);
+  throw limitExceeded(`User "${username}" is already in ${LIMITS.groupsPerUser} groups, the maximum.`, LIMITS.groupsPerUser);
 }
 
 export async function removeUserFromGroup(
@@ -165,5 +165,5 @@ export async function removeUserFromGroup(
   if (gone.length) return;
   await requirePrincipal(d, svc, { type: "group", name: groupName });
   await requirePrincipal(d, svc, { type: "user", name: username });
-  throw new CoreError("NOT_FOUND", `User "${username}" is not a member of group "${groupName}".`);
+  throw notFound("Group member", `User "${username}" is not a member of group "${groupName}".`);
 }

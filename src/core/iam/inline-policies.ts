@@ -3,21 +3,22 @@
 import { and, asc, count, eq, sql } from "drizzle-orm";
 import { isoSeconds } from "../../lib/time";
 import { iamInlinePolicies } from "../../schema/iam.tables";
-import { CoreError, notFound } from "../errors";
-import { checkName, encodeDocument, LIMITS, parseDocument } from "./rules";
+import { limitExceeded, notFound } from "../errors";
+import { checkName, LIMITS, parseDocument } from "./rules";
 import { PRINCIPAL_LABEL, param, type Principal, principalTable, requirePrincipal, scope, write } from "./store";
 
-export interface InlinePolicyView {
+export interface InlinePolicyRecord {
   name: string;
+  /** As written (decoded). */
   document: string;
 }
 
 const of = (svc: string, p: Principal) =>
   and(eq(iamInlinePolicies.serviceUuid, svc), eq(iamInlinePolicies.principalType, p.type), eq(iamInlinePolicies.principalName, p.name));
 
-const view = (r: { name: string; document: string }): InlinePolicyView => ({ name: r.name, document: encodeDocument(r.document) });
+const view = (r: { name: string; document: string }): InlinePolicyRecord => ({ name: r.name, document: r.document });
 
-export async function listInlinePolicies(env: Env, accountId: string, serviceUuid: string, p: Principal): Promise<InlinePolicyView[]> {
+export async function listInlinePolicies(env: Env, accountId: string, serviceUuid: string, p: Principal): Promise<InlinePolicyRecord[]> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
   await requirePrincipal(d, svc, p);
   const rows = await d
@@ -35,7 +36,7 @@ export async function getInlinePolicy(
   serviceUuid: string,
   p: Principal,
   name: string,
-): Promise<InlinePolicyView> {
+): Promise<InlinePolicyRecord> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
   const row = await d
     .select({ name: iamInlinePolicies.name, document: iamInlinePolicies.document })
@@ -53,7 +54,7 @@ export async function createInlinePolicy(
   serviceUuid: string,
   p: Principal,
   input: { name: string; document: string },
-): Promise<InlinePolicyView> {
+): Promise<InlinePolicyRecord> {
   checkName("name", input.name, "inline");
   const doc = parseDocument("document", input.document, "identity");
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
@@ -82,12 +83,12 @@ export async function createInlinePolicy(
   );
   if (!inserted.length) {
     await requirePrincipal(d, svc, p);
-    throw new CoreError(
-      "LIMIT_EXCEEDED",
+    throw limitExceeded(
       `${PRINCIPAL_LABEL[p.type]} "${p.name}" already has ${LIMITS.inlinePerPrincipal} inline policies, the maximum.`,
+      LIMITS.inlinePerPrincipal,
     );
   }
-  return { name: input.name, document: encodeDocument(doc.text) };
+  return { name: input.name, document: doc.text };
 }
 
 export async function deleteInlinePolicy(env: Env, accountId: string, serviceUuid: string, p: Principal, name: string): Promise<void> {

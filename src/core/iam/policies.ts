@@ -5,61 +5,62 @@ import { isoSeconds } from "../../lib/time";
 import { iamAttachments, iamPolicies, iamPolicyVersions, iamRoles, iamUsers } from "../../schema/iam.tables";
 import type { Db } from "../../storage/db";
 import { getSystemPolicy, SYSTEM_POLICIES, type SystemPolicy } from "../policy";
-import { conflict, CoreError, notFound } from "../errors";
-import { checkDescription, checkName, encodeDocument, iamArn, parseDocument, parseVersionId, systemPolicyArn, versionId } from "./rules";
+import { conflict, notFound, readOnly } from "../errors";
+import { checkDescription, checkName, parseDocument, parseVersionId } from "./rules";
 import { describeCounts, inUse, scope, write } from "./store";
 
-export interface PolicyView {
+export interface PolicyRecord {
+  serviceUuid: string;
   name: string;
-  arn: string;
   description: string;
-  default_version_id: string;
-  attachment_count: number;
+  defaultVersion: number;
+  attachmentCount: number;
   system: boolean;
-  created_at: string;
-  updated_at: string;
+  createdAt: string;
+  updatedAt: string;
+  /** The default version's document as written (decoded), where the operation shows it. */
   document?: string;
 }
 
 /** When the built-in policies came to be; they never change. */
 export const SYSTEM_POLICY_TIME = "2024-02-05T11:06:16Z";
 
-function systemView(p: SystemPolicy, attachments: number, withDocument: boolean): PolicyView {
-  const v: PolicyView = {
+function systemView(svc: string, p: SystemPolicy, attachments: number, withDocument: boolean): PolicyRecord {
+  const v: PolicyRecord = {
+    serviceUuid: svc,
     name: p.name,
-    arn: systemPolicyArn(p.name),
     description: p.description,
-    default_version_id: "v1",
-    attachment_count: attachments,
+    defaultVersion: 1,
+    attachmentCount: attachments,
     system: true,
-    created_at: SYSTEM_POLICY_TIME,
-    updated_at: SYSTEM_POLICY_TIME,
+    createdAt: SYSTEM_POLICY_TIME,
+    updatedAt: SYSTEM_POLICY_TIME,
   };
-  if (withDocument) v.document = encodeDocument(p.json);
+  if (withDocument) v.document = p.json;
   return v;
 }
 
 type PolicyRow = typeof iamPolicies.$inferSelect;
 
-function customView(svc: string, r: PolicyRow, attachments: number, document?: string): PolicyView {
-  const v: PolicyView = {
+function customView(svc: string, r: PolicyRow, attachments: number, document?: string): PolicyRecord {
+  const v: PolicyRecord = {
+    serviceUuid: svc,
     name: r.name,
-    arn: iamArn(svc, "policy", r.name),
     description: r.description,
-    default_version_id: versionId(r.defaultVersion),
-    attachment_count: attachments,
+    defaultVersion: r.defaultVersion,
+    attachmentCount: attachments,
     system: false,
-    created_at: r.createdAt,
-    updated_at: r.updatedAt,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
   };
-  if (document !== undefined) v.document = encodeDocument(document);
+  if (document !== undefined) v.document = document;
   return v;
 }
 
 const attachmentCount = (svc: string) =>
   sql<number>`(select count(*) from ${iamAttachments} where ${iamAttachments.serviceUuid} = ${svc} and ${iamAttachments.policyName} = ${iamPolicies.name})`;
 
-export async function listPolicies(env: Env, accountId: string, serviceUuid: string): Promise<PolicyView[]> {
+export async function listPolicies(env: Env, accountId: string, serviceUuid: string): Promise<PolicyRecord[]> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
   const [custom, sys] = await d.batch([
     d
@@ -83,7 +84,7 @@ export async function listPolicies(env: Env, accountId: string, serviceUuid: str
   ]);
   const sysCounts = new Map(sys.map((r) => [r.name, r.n]));
   return [
-    ...SYSTEM_POLICIES.map((p) => systemView(p, sysCounts.get(p.name) ?? 0, false)),
+    ...SYSTEM_POLICIES.map((p) => systemView(svc, p, sysCounts.get(p.name) ?? 0, false)),
     ...custom.map((c) => customView(svc, c.row, c.attachments)),
   ];
 }
@@ -115,26 +116,26 @@ async function systemAttachments(d: Db, svc: string, name: string): Promise<numb
   return r?.n ?? 0;
 }
 
-export async function getPolicy(env: Env, accountId: string, serviceUuid: string, name: string): Promise<PolicyView> {
+export async function getPolicy(env: Env, accountId: string, serviceUuid: string, name: string): Promise<PolicyRecord> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
   const sys = getSystemPolicy(name);
-  if (sys) return systemView(sys, await systemAttachments(d, svc, name), true);
+  if (sys) return systemView(svc, sys, await systemAttachments(d, svc, name), true);
   const r = await loadCustom(d, svc, name);
   return customView(svc, r.row, r.attachments, r.document);
 }
 
-const readOnly = (name: string) => new CoreError("SERVICE_ERROR", `"${name}" is a system policy and cannot be changed or deleted.`);
+const systemPolicy = (name: string) => readOnly(`"${name}" is a system policy and cannot be changed or deleted.`);
 
 export async function createPolicy(
   env: Env,
   accountId: string,
   serviceUuid: string,
   input: { name: string; document: string; description?: string | undefined },
-): Promise<PolicyView> {
+): Promise<PolicyRecord> {
   checkName("name", input.name, "policy");
   checkDescription("description", input.description);
   const doc = parseDocument("document", input.document, "identity");
-  if (getSystemPolicy(input.name)) throw conflict(`"${input.name}" is the name of a system policy.`);
+  if (getSystemPolicy(input.name)) throw conflict(`"${input.name}" is the name of a system policy.`, "Policy");
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
   const now = isoSeconds();
   const row: PolicyRow = {
@@ -165,9 +166,9 @@ export async function setDefaultVersion(
   serviceUuid: string,
   name: string,
   version: string,
-): Promise<PolicyView> {
+): Promise<PolicyRecord> {
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
-  if (getSystemPolicy(name)) throw readOnly(name);
+  if (getSystemPolicy(name)) throw systemPolicy(name);
   const n = parseVersionId("version_id", version);
   const updated = await d
     .update(iamPolicies)
@@ -191,7 +192,7 @@ export async function setDefaultVersion(
 /** Policies in use cannot go: attached anywhere, or the permissions boundary of a user or role. */
 export async function deletePolicy(env: Env, accountId: string, serviceUuid: string, name: string): Promise<void> {
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
-  if (getSystemPolicy(name)) throw readOnly(name);
+  if (getSystemPolicy(name)) throw systemPolicy(name);
   const one = { one: sql`1` };
   const gone = await d
     .delete(iamPolicies)

@@ -5,28 +5,21 @@ import { isoSeconds } from "../../lib/time";
 import { iamPolicies, iamPolicyVersions } from "../../schema/iam.tables";
 import type { Db } from "../../storage/db";
 import { getSystemPolicy } from "../policy";
-import { CoreError, notFound } from "../errors";
+import { deleteConflict, limitExceeded, notFound, readOnly } from "../errors";
 import { SYSTEM_POLICY_TIME } from "./policies";
-import { encodeDocument, LIMITS, parseDocument, versionId } from "./rules";
+import { LIMITS, parseDocument } from "./rules";
 import { param, scope } from "./store";
 
-export interface PolicyVersionView {
-  version_id: string;
+export interface PolicyVersionRecord {
+  version: number;
+  /** As written (decoded). */
   document: string;
-  is_default: boolean;
-  /** The vendor's recordings say created_at, its spec says create_date: both are sent. */
-  created_at: string;
-  create_date: string;
+  isDefault: boolean;
+  createdAt: string;
 }
 
-function view(version: number, document: string, isDefault: boolean, createdAt: string): PolicyVersionView {
-  return {
-    version_id: versionId(version),
-    document: encodeDocument(document),
-    is_default: isDefault,
-    created_at: createdAt,
-    create_date: createdAt,
-  };
+function view(version: number, document: string, isDefault: boolean, createdAt: string): PolicyVersionRecord {
+  return { version, document, isDefault, createdAt };
 }
 
 async function policyRow(d: Db, svc: string, name: string) {
@@ -48,7 +41,7 @@ function pathVersion(id: string): number {
 
 const versionsOf = (svc: string, name: string) => and(eq(iamPolicyVersions.serviceUuid, svc), eq(iamPolicyVersions.policyName, name));
 
-export async function listPolicyVersions(env: Env, accountId: string, serviceUuid: string, name: string): Promise<PolicyVersionView[]> {
+export async function listPolicyVersions(env: Env, accountId: string, serviceUuid: string, name: string): Promise<PolicyVersionRecord[]> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
   const sys = getSystemPolicy(name);
   if (sys) return [view(1, sys.json, true, SYSTEM_POLICY_TIME)];
@@ -70,7 +63,7 @@ export async function getPolicyVersion(
   serviceUuid: string,
   name: string,
   id: string,
-): Promise<PolicyVersionView> {
+): Promise<PolicyVersionRecord> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
   const sys = getSystemPolicy(name);
   if (sys) {
@@ -88,7 +81,7 @@ export async function getPolicyVersion(
   return view(v.version, v.document, v.version === p.defaultVersion, v.createdAt);
 }
 
-const readOnly = (name: string) => new CoreError("SERVICE_ERROR", `"${name}" is a system policy and cannot be changed or deleted.`);
+const systemPolicy = (name: string) => readOnly(`"${name}" is a system policy and cannot be changed or deleted.`);
 
 /**
  * Adds version N (N from the policy's counter) in one transaction: the insert happens only while
@@ -100,10 +93,10 @@ export async function createPolicyVersion(
   serviceUuid: string,
   name: string,
   input: { document: string; is_default?: boolean | undefined },
-): Promise<PolicyVersionView> {
+): Promise<PolicyVersionRecord> {
   const doc = parseDocument("document", input.document, "identity");
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
-  if (getSystemPolicy(name)) throw readOnly(name);
+  if (getSystemPolicy(name)) throw systemPolicy(name);
   const now = isoSeconds();
   const isDefault = input.is_default === true;
   const held = d.select({ n: count() }).from(iamPolicyVersions).where(versionsOf(svc, name));
@@ -142,9 +135,9 @@ export async function createPolicyVersion(
   const v = inserted[0];
   if (!v) {
     await policyRow(d, svc, name);
-    throw new CoreError(
-      "LIMIT_EXCEEDED",
+    throw limitExceeded(
       `Policy "${name}" already has ${LIMITS.versionsPerPolicy} versions, the maximum. Delete a non-default version first.`,
+      LIMITS.versionsPerPolicy,
     );
   }
   return view(v.version, doc.text, isDefault, now);
@@ -152,7 +145,7 @@ export async function createPolicyVersion(
 
 export async function deletePolicyVersion(env: Env, accountId: string, serviceUuid: string, name: string, id: string): Promise<void> {
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
-  if (getSystemPolicy(name)) throw readOnly(name);
+  if (getSystemPolicy(name)) throw systemPolicy(name);
   const n = pathVersion(id);
   const gone = await d
     .delete(iamPolicyVersions)
@@ -170,9 +163,9 @@ export async function deletePolicyVersion(env: Env, accountId: string, serviceUu
   if (gone.length) return;
   const p = await policyRow(d, svc, name);
   if (p.defaultVersion === n) {
-    throw new CoreError(
-      "SERVICE_ERROR",
+    throw deleteConflict(
       `${id} is the default version of policy "${name}" and cannot be deleted. Make another version the default first.`,
+      [`default version ${id}`],
     );
   }
   throw notFound("Policy version");

@@ -17,18 +17,27 @@ import {
   iamPolicyVersions,
   iamRoles,
   iamUsers,
+  type IamPrincipalType,
 } from "../../schema/iam.tables";
 import { services } from "../../schema/tables";
 import { db as getDb } from "../../storage/db";
 import { getSystemPolicy, type NamedPolicy, type PolicyDocument } from "../policy";
-import { iamArn } from "./rules";
+
+/**
+ * How the calling layer spells principals for the policy engine. src/routes/principals.ts decides
+ * it once for every dialect; the core never spells an ARN itself.
+ */
+export interface PrincipalNaming {
+  arn(p: { serviceUuid: string; type: IamPrincipalType; name: string }): string;
+  /** The account id policies may name instead of an ARN. */
+  account(serviceUuid: string): string;
+}
 
 export interface AccessKeyPrincipal {
   serviceUuid: string;
   /** The Stowage account (tenant) that owns the service. */
   accountId: string;
   username: string;
-  userArn: string;
   /** Stable user id (AIDA…), for aws:userid and S3 owner ids. */
   userId: string;
   status: "Active" | "Inactive";
@@ -61,7 +70,6 @@ export async function findAccessKey(env: Env, accessKeyId: string): Promise<Acce
     serviceUuid: row.serviceUuid,
     accountId: row.accountId,
     username: row.username,
-    userArn: iamArn(row.serviceUuid, "user", row.username),
     userId: row.userId,
     status: row.status,
     secret: await decryptSecret(config(env).MASTER_KEY, row.sealed),

@@ -6,32 +6,21 @@ import { isoSeconds } from "../../lib/time";
 import { iamAttachments, iamInlinePolicies, iamRoles, iamTags } from "../../schema/iam.tables";
 import type { Db } from "../../storage/db";
 import { notFound } from "../errors";
-import {
-  checkDescription,
-  checkMaxSession,
-  checkName,
-  checkTags,
-  encodeDocument,
-  iamArn,
-  LIMITS,
-  MAX_SESSION,
-  newRoleId,
-  parseDocument,
-  type Tag,
-} from "./rules";
+import { checkDescription, checkMaxSession, checkName, checkTags, LIMITS, MAX_SESSION, newRoleId, parseDocument, type Tag } from "./rules";
 import { describeCounts, inUse, policyExists, requirePrincipal, scope, write } from "./store";
 import { insertTags } from "./tags";
 import { byPosition, policyRef, type PolicyRef, tagView } from "./views";
 
-export interface RoleView {
+export interface RoleRecord {
+  serviceUuid: string;
   name: string;
-  arn: string;
   description: string;
-  assume_role_policy_document: string;
-  max_session_duration: number;
-  permissions_boundary?: string;
-  created_at: string;
-  inline_policies: { name: string }[];
+  /** The trust policy as the client wrote it (decoded). */
+  trustDocument: string;
+  maxSessionDuration: number;
+  permissionsBoundary: string | null;
+  createdAt: string;
+  inlinePolicies: string[];
   policies: PolicyRef[];
   tags: Tag[];
 }
@@ -47,7 +36,7 @@ export interface RoleCreateInput {
 
 const roleKey = (svc: string, name: string) => and(eq(iamRoles.serviceUuid, svc), eq(iamRoles.name, name));
 
-async function loadRoles(d: Db, svc: string, name?: string): Promise<RoleView[]> {
+async function loadRoles(d: Db, svc: string, name?: string): Promise<RoleRecord[]> {
   const only = (col: AnySQLiteColumn) => (name === undefined ? undefined : eq(col, name));
   const [roles, attached, inline, tags] = await d.batch([
     d
@@ -72,47 +61,46 @@ async function loadRoles(d: Db, svc: string, name?: string): Promise<RoleView[]>
       .from(iamTags)
       .where(and(eq(iamTags.serviceUuid, svc), eq(iamTags.principalType, "role"), only(iamTags.principalName))),
   ]);
-  const views = new Map<string, RoleView>();
+  const views = new Map<string, RoleRecord>();
   for (const r of roles) {
-    const v: RoleView = {
+    views.set(r.name, {
+      serviceUuid: svc,
       name: r.name,
-      arn: iamArn(svc, "role", r.name),
       description: r.description,
-      assume_role_policy_document: encodeDocument(r.trustDocument),
-      max_session_duration: r.maxSessionDuration,
-      created_at: r.createdAt,
-      inline_policies: [],
+      trustDocument: r.trustDocument,
+      maxSessionDuration: r.maxSessionDuration,
+      permissionsBoundary: r.permissionsBoundary,
+      createdAt: r.createdAt,
+      inlinePolicies: [],
       policies: [],
       tags: [],
-    };
-    if (r.permissionsBoundary !== null) v.permissions_boundary = r.permissionsBoundary;
-    views.set(r.name, v);
+    });
   }
   for (const a of attached) views.get(a.role)?.policies.push(policyRef(svc, a.policy));
-  for (const i of inline) views.get(i.role)?.inline_policies.push({ name: i.name });
+  for (const i of inline) views.get(i.role)?.inlinePolicies.push(i.name);
   for (const t of tags.sort(byPosition)) views.get(t.role)?.tags.push(tagView(t));
   return [...views.values()];
 }
 
-async function loadRole(d: Db, svc: string, name: string): Promise<RoleView> {
+async function loadRole(d: Db, svc: string, name: string): Promise<RoleRecord> {
   const [role] = await loadRoles(d, svc, name);
   if (!role) throw notFound("Role");
   return role;
 }
 
-export async function listRoles(env: Env, accountId: string, serviceUuid: string): Promise<RoleView[]> {
+export async function listRoles(env: Env, accountId: string, serviceUuid: string): Promise<RoleRecord[]> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
   return loadRoles(d, svc);
 }
 
-export async function getRole(env: Env, accountId: string, serviceUuid: string, name: string): Promise<RoleView> {
+export async function getRole(env: Env, accountId: string, serviceUuid: string, name: string): Promise<RoleRecord> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
   return loadRole(d, svc, name);
 }
 
 const trust = (field: string, doc: string) => parseDocument(field, doc, "trust", LIMITS.trustDocumentChars);
 
-export async function createRole(env: Env, accountId: string, serviceUuid: string, input: RoleCreateInput): Promise<RoleView> {
+export async function createRole(env: Env, accountId: string, serviceUuid: string, input: RoleCreateInput): Promise<RoleRecord> {
   checkName("name", input.name, "role");
   checkDescription("description", input.description);
   checkMaxSession("max_session_duration", input.max_session_duration);
@@ -153,7 +141,7 @@ export async function updateRole(
   serviceUuid: string,
   name: string,
   patch: { description?: string | undefined; max_session_duration?: number | undefined },
-): Promise<RoleView> {
+): Promise<RoleRecord> {
   checkDescription("description", patch.description);
   checkMaxSession("max_session_duration", patch.max_session_duration);
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
@@ -180,7 +168,7 @@ export async function replaceTrustPolicy(
     .where(roleKey(svc, name))
     .returning({ name: iamRoles.name });
   if (!updated.length) throw notFound("Role");
-  return { document: encodeDocument(doc.text) };
+  return { document: doc.text };
 }
 
 /** As in AWS, a role's policies must be detached or deleted first; its tags and boundary go with it. */

@@ -1,15 +1,12 @@
-// Rules of the IAM namespace that every dialect shares: names, limits, ARNs, ids, documents.
+// Rules of the IAM namespace that every dialect shares: names, limits, ids, documents. (ARNs are each
+// dialect's own spelling: see src/routes/principals.ts.)
 
 import { formatValidationErrors, policyToJson, validatePolicyDocument, type PolicyKind } from "../policy";
-import { CoreError, invalid, invalidMany } from "../errors";
-import type { IamPrincipalType } from "../../schema/iam.tables";
+import { invalid, invalidMany, malformedPolicy } from "../errors";
 
 /** `[\w+=,.@-]+`, the AWS IAM name alphabet (ASCII \w). */
 export const IAM_NAME = /^[\w+=,.@-]+$/;
 export const IAM_NAME_SOURCE = "[\\w+=,.@-]+";
-
-export const RESERVED_USER = "_upcloud-internal-user";
-export const RESERVED_ROLE = "_upcloud-internal-role";
 
 export const LIMITS = {
   keysPerUser: 2,
@@ -43,8 +40,8 @@ export const NAME_MAX: Record<"user" | "group" | "role" | "policy" | "inline", n
   inline: 128,
 };
 
-export function checkName(field: string, name: string, kind: keyof typeof NAME_MAX): void {
-  const reserved = kind === "user" ? RESERVED_USER : kind === "role" ? RESERVED_ROLE : undefined;
+/** `reserved` is a name the calling dialect keeps for itself (its schemas refuse it before this runs). */
+export function checkName(field: string, name: string, kind: keyof typeof NAME_MAX, reserved?: string): void {
   const problem = nameProblem(name, NAME_MAX[kind], reserved);
   if (problem) throw invalid(field, problem);
 }
@@ -83,17 +80,6 @@ export function checkTags(tags: Tag[], at: (i: number, field: string) => string,
   });
   if (params.length) throw invalidMany(params);
 }
-
-// ---------------------------------------------------------------- ARNs
-
-/** The account part of the service's ARNs: its uuid without dashes. */
-export const iamAccount = (serviceUuid: string) => serviceUuid.replaceAll("-", "");
-
-export function iamArn(serviceUuid: string, kind: IamPrincipalType | "policy", name: string): string {
-  return `urn:ecs:iam::${iamAccount(serviceUuid)}:${kind}/${name}`;
-}
-
-export const systemPolicyArn = (name: string) => `urn:ecs:iam:::policy/${name}`;
 
 // ---------------------------------------------------------------- ids and secrets
 
@@ -160,8 +146,7 @@ export function parseDocument(field: string, input: string, kind: PolicyKind, ma
   if (text.length > maxChars) throw invalid(field, `must be at most ${maxChars} characters (decoded)`);
   const result = validatePolicyDocument(text, { kind });
   if (!result.ok) {
-    throw new CoreError(
-      "INVALID_REQUEST",
+    throw malformedPolicy(
       `Validation error: ${field}: ${formatValidationErrors(result.errors)}`,
       result.errors.map((e) => ({ name: field, reason: e.path ? `${e.path}: ${e.message}` : e.message })),
     );

@@ -12,8 +12,8 @@ import {
   type RequestPrincipal,
 } from "../policy";
 import { invalidMany, notFound, type InvalidParam } from "../errors";
-import { iamAccount, iamArn, parseDocument } from "./rules";
-import { principalPolicies } from "./principal";
+import { parseDocument } from "./rules";
+import { type PrincipalNaming, principalPolicies } from "./principal";
 import { scope } from "./store";
 
 export interface SimulationInput {
@@ -29,7 +29,7 @@ export interface SimulationResult {
   action: string;
   resource: string;
   decision: "allowed" | "explicit-deny" | "implicit-deny";
-  matched_statements: MatchedStatement[];
+  matchedStatements: MatchedStatement[];
 }
 
 export const SIMULATION_LIMITS = { actions: 100, resources: 100, pairs: 1000 } as const;
@@ -57,6 +57,7 @@ export async function simulate(
   accountId: string,
   serviceUuid: string,
   input: SimulationInput,
+  naming: PrincipalNaming,
   now: Date = new Date(),
 ): Promise<{ results: SimulationResult[] }> {
   check(input);
@@ -75,7 +76,12 @@ export async function simulate(
     .get();
   if (!row) throw notFound(type === "user" ? "User" : "Role");
 
-  const principal: RequestPrincipal = { type, arn: iamArn(svc, type, name), userid: row.id, accountId: iamAccount(svc) };
+  const principal: RequestPrincipal = {
+    type,
+    arn: naming.arn({ serviceUuid: svc, type, name }),
+    userid: row.id,
+    accountId: naming.account(svc),
+  };
   if (type === "user") principal.username = name;
   const { policies, boundary } = await principalPolicies(env, svc, input.principal);
   // Time keys default to the moment of the simulation; everything else comes only from the caller.
@@ -89,7 +95,7 @@ export async function simulate(
   for (const action of input.actions) {
     for (const resource of input.resources) {
       const decision = evaluate({ principal, action, resource, context, identityPolicies: policies, boundary, resourcePolicy });
-      results.push({ action, resource, decision: decision.decision, matched_statements: decision.matched });
+      results.push({ action, resource, decision: decision.decision, matchedStatements: decision.matched });
     }
   }
   return { results };

@@ -4,7 +4,7 @@ import { and, eq, exists, sql, type SQL } from "drizzle-orm";
 import { iamGroups, iamPolicies, iamRoles, iamUsers, type IamPrincipalType } from "../../schema/iam.tables";
 import { type Db, db as getDb, isUniqueViolation } from "../../storage/db";
 import { getSystemPolicy } from "../policy";
-import { conflict, CoreError, notFound } from "../errors";
+import { conflict, type CoreError, deleteConflict, notFound } from "../errors";
 import { assertMutable, findService, type ServiceRow } from "../services";
 
 export interface Scope {
@@ -114,7 +114,7 @@ export function describeCounts(parts: [number, string, string][]): string {
 }
 
 export function inUse(what: string, held: string, advice: string): CoreError {
-  return new CoreError("SERVICE_ERROR", `${what} still has ${held}. ${advice}`);
+  return deleteConflict(`${what} still has ${held}. ${advice}`, held.split(", "));
 }
 
 /** A bound value as a named column of an INSERT … SELECT. */

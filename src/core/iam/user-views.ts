@@ -1,14 +1,13 @@
-// Loading User bodies for many services at once: a fixed number of queries, however many users.
+// Loading user records for many services at once: a fixed number of queries, however many users.
 // Used by the user endpoints and by the service body's `users`. Never selects a sealed secret.
 
 import { and, asc, eq, inArray, type SQL } from "drizzle-orm";
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { iamAccessKeys, iamAttachments, iamTags, iamUsers } from "../../schema/iam.tables";
 import type { Db } from "../../storage/db";
-import { iamArn } from "./rules";
-import { accessKeyView, policyRef, tagView, type UserView } from "./views";
+import { accessKeyRecord, policyRef, tagView, type UserRecord } from "./views";
 
-/** The four queries behind User bodies; batch them with other reads (D1 runs a batch in one round trip). */
+/** The four queries behind user records; batch them with other reads (D1 runs a batch in one round trip). */
 export function userQueries(d: Db, serviceUuids: string[], username?: string) {
   const only = (svcCol: AnySQLiteColumn, nameCol: AnySQLiteColumn, extra?: SQL) =>
     and(inArray(svcCol, serviceUuids), username === undefined ? undefined : eq(nameCol, username), extra);
@@ -50,30 +49,30 @@ type Queries = ReturnType<typeof userQueries>;
 export type UserQueryResults = readonly [Rows<Queries[0]>, Rows<Queries[1]>, Rows<Queries[2]>, Rows<Queries[3]>];
 
 /** service uuid → its users, in creation order. */
-export function assembleUsers(serviceUuids: string[], [users, keys, attachments, tags]: UserQueryResults): Map<string, UserView[]> {
-  const out = new Map<string, UserView[]>(serviceUuids.map((u) => [u, []]));
-  const byUser = new Map<string, UserView>();
+export function assembleUsers(serviceUuids: string[], [users, keys, attachments, tags]: UserQueryResults): Map<string, UserRecord[]> {
+  const out = new Map<string, UserRecord[]>(serviceUuids.map((u) => [u, []]));
+  const byUser = new Map<string, UserRecord>();
   const k = (svc: string, name: string) => `${svc}\u0000${name}`;
   for (const u of users) {
-    const view: UserView = {
-      username: u.name,
-      arn: iamArn(u.serviceUuid, "user", u.name),
-      created_at: u.createdAt,
-      access_keys: [],
+    const view: UserRecord = {
+      serviceUuid: u.serviceUuid,
+      name: u.name,
+      createdAt: u.createdAt,
+      accessKeys: [],
       policies: [],
       tags: [],
+      permissionsBoundary: u.permissionsBoundary,
     };
-    if (u.permissionsBoundary !== null) view.permissions_boundary = u.permissionsBoundary;
     byUser.set(k(u.serviceUuid, u.name), view);
     out.get(u.serviceUuid)?.push(view);
   }
-  for (const r of keys) byUser.get(k(r.serviceUuid, r.username))?.access_keys.push(accessKeyView(r));
+  for (const r of keys) byUser.get(k(r.serviceUuid, r.username))?.accessKeys.push(accessKeyRecord(r));
   for (const r of attachments) byUser.get(k(r.serviceUuid, r.username))?.policies.push(policyRef(r.serviceUuid, r.policyName));
   for (const r of tags) byUser.get(k(r.serviceUuid, r.username))?.tags.push(tagView(r));
   return out;
 }
 
-export async function loadUsers(d: Db, serviceUuids: string[], username?: string): Promise<Map<string, UserView[]>> {
+export async function loadUsers(d: Db, serviceUuids: string[], username?: string): Promise<Map<string, UserRecord[]>> {
   if (!serviceUuids.length) return new Map();
   return assembleUsers(serviceUuids, await d.batch(userQueries(d, serviceUuids, username)));
 }

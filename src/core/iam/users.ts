@@ -5,24 +5,24 @@ import { iamAccessKeys, iamAttachments, iamGroupMembers, iamInlinePolicies, iamT
 import type { Db } from "../../storage/db";
 import { isoMicro } from "../../lib/time";
 import { notFound } from "../errors";
-import { checkName, iamArn, newUserId } from "./rules";
+import { checkName, newUserId } from "./rules";
 import { describeCounts, inUse, scope, write } from "./store";
 import { loadUsers } from "./user-views";
-import type { UserView } from "./views";
+import type { UserRecord } from "./views";
 
-export async function listUsers(env: Env, accountId: string, serviceUuid: string): Promise<UserView[]> {
+export async function listUsers(env: Env, accountId: string, serviceUuid: string): Promise<UserRecord[]> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
   return (await loadUsers(d, [svc])).get(svc) ?? [];
 }
 
-export async function getUser(env: Env, accountId: string, serviceUuid: string, username: string): Promise<UserView> {
+export async function getUser(env: Env, accountId: string, serviceUuid: string, username: string): Promise<UserRecord> {
   const { d, svc } = await scope(env, accountId, serviceUuid);
   const user = (await loadUsers(d, [svc], username)).get(svc)?.[0];
   if (!user) throw notFound("User");
   return user;
 }
 
-export async function createUser(env: Env, accountId: string, serviceUuid: string, username: string): Promise<UserView> {
+export async function createUser(env: Env, accountId: string, serviceUuid: string, username: string): Promise<UserRecord> {
   checkName("username", username, "user");
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
   const createdAt = isoMicro();
@@ -30,7 +30,7 @@ export async function createUser(env: Env, accountId: string, serviceUuid: strin
     () => d.insert(iamUsers).values({ serviceUuid: svc, name: username, id: newUserId(), createdAt }),
     `User "${username}" already exists.`,
   );
-  return { username, arn: iamArn(svc, "user", username), created_at: createdAt, access_keys: [], policies: [], tags: [] };
+  return { serviceUuid: svc, name: username, createdAt, accessKeys: [], policies: [], tags: [], permissionsBoundary: null };
 }
 
 /** Conditions under which a user may be deleted: nothing hangs off it but tags and a boundary. */
@@ -118,7 +118,7 @@ export async function deleteUser(env: Env, accountId: string, serviceUuid: strin
       .where(and(eq(iamGroupMembers.serviceUuid, svc), eq(iamGroupMembers.username, username))),
   ]);
   const held = describeCounts([
-    [user.access_keys.length, "access key", "access keys"],
+    [user.accessKeys.length, "access key", "access keys"],
     [user.policies.length, "attached policy", "attached policies"],
     [inline[0]?.n ?? 0, "inline policy", "inline policies"],
     [groups[0]?.n ?? 0, "group membership", "group memberships"],

@@ -1,42 +1,46 @@
-// Response shapes of the IAM entities (the UpCloud dialect's field names, which the core adopts).
+// Dialect-neutral records of the IAM entities (the JobView pattern): names, times and references,
+// never a vendor's field names, ARNs or document encoding. Each dialect formats its own bodies.
 
 import { getSystemPolicy } from "../policy";
 import type { iamAccessKeys, iamTags } from "../../schema/iam.tables";
-import { iamArn, systemPolicyArn, type Tag } from "./rules";
+import type { Tag } from "./rules";
 
-export interface AccessKeyView {
-  access_key_id: string;
+export interface AccessKeyRecord {
+  accessKeyId: string;
   status: "Active" | "Inactive";
-  created_at: string;
-  last_used_at: string;
+  createdAt: string;
+  lastUsedAt: string;
 }
 
+/** A managed policy as something else refers to it; dialects spell its ARN. */
 export interface PolicyRef {
+  serviceUuid: string;
   name: string;
-  arn: string;
+  /** A built-in policy every service shares (not the service's own). */
+  system: boolean;
 }
 
-/** A type alias (not an interface) so it fits the service schema's loose `users` records. */
-export type UserView = {
-  username: string;
-  arn: string;
-  created_at: string;
-  access_keys: AccessKeyView[];
+export interface UserRecord {
+  serviceUuid: string;
+  name: string;
+  createdAt: string;
+  accessKeys: AccessKeyRecord[];
   policies: PolicyRef[];
   tags: Tag[];
-  permissions_boundary?: string;
-};
-
-export function policyArn(svc: string, name: string): string {
-  return getSystemPolicy(name) ? systemPolicyArn(name) : iamArn(svc, "policy", name);
+  /** Name of the managed policy bounding the user, or null. */
+  permissionsBoundary: string | null;
 }
 
-export const policyRef = (svc: string, name: string): PolicyRef => ({ name, arn: policyArn(svc, name) });
+export const policyRef = (svc: string, name: string): PolicyRef => ({
+  serviceUuid: svc,
+  name,
+  system: getSystemPolicy(name) !== undefined,
+});
 
-export function accessKeyView(
+export function accessKeyRecord(
   r: Pick<typeof iamAccessKeys.$inferSelect, "accessKeyId" | "status" | "createdAt" | "lastUsedAt">,
-): AccessKeyView {
-  return { access_key_id: r.accessKeyId, status: r.status, created_at: r.createdAt, last_used_at: r.lastUsedAt };
+): AccessKeyRecord {
+  return { accessKeyId: r.accessKeyId, status: r.status, createdAt: r.createdAt, lastUsedAt: r.lastUsedAt };
 }
 
 export function tagView(r: Pick<typeof iamTags.$inferSelect, "key" | "value">): Tag {

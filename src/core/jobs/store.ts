@@ -86,6 +86,7 @@ export async function cancelJob(d: Db, accountId: string, uuid: string): Promise
     "INVALID_REQUEST",
     `Job is already ${row.operationalState}; only pending, configuring or running jobs can be canceled.`,
     [{ name: "job_uuid", reason: `job is already ${row.operationalState}` }],
+    "service-state",
   );
 }
 

@@ -140,7 +140,7 @@ function splitArn(arn: string): string[] | null {
 /**
  * ArnEquals / ArnLike (AWS treats them alike): each of the six ARN parts is matched on its own, so a
  * wildcard never crosses into the next part. A pattern that is not a six-part ARN (such as "*") is
- * matched against the whole value. Works for "urn:ecs:..." names as well as "arn:aws:...".
+ * matched against the whole value. Works for any dialect's URN scheme as well as "arn:aws:...".
  * Returns undefined when the value is not an ARN (not comparable), null when a variable is unresolved.
  */
 export function arnMatches(pattern: string, value: string, variables: VariableLookup | null): boolean | null | undefined {

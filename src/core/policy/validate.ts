@@ -21,7 +21,7 @@ const TOP_KEYS = ["Version", "Id", "Statement", "Managed"];
 const STATEMENT_KEYS = ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"];
 
 const ACTION = /^[A-Za-z0-9-]+:[A-Za-z0-9_*?-]+$/;
-// arn:partition:service:region:account:resource (our own names use "urn:ecs:..." with the same shape).
+// arn:partition:service:region:account:resource (dialects with their own URN schemes use the same shape).
 const RESOURCE = /^(?:arn|urn):[^:]*:[^:]*:[^:]*:[^:]*:.+$/;
 const PRINCIPAL_ARN = /^(?:arn|urn):[^:]*:[^:]*:[^:]*:[^:]*:.+$/;
 const ACCOUNT_ID = /^[A-Za-z0-9]+$/;

@@ -9,7 +9,7 @@ import { assertMutable, findService, serviceDomains } from "../services";
 import { insertWhere } from "./sql";
 import { byCreation, type StaticWebsiteRow, staticWebsiteView } from "./views";
 
-const exists = () => conflict("Static website config already exists for this domain.");
+const exists = () => conflict("Static website config already exists for this domain.", "Static website config");
 
 async function findConfig(d: Db, uuid: string, domain: string): Promise<StaticWebsiteRow> {
   const row = await d

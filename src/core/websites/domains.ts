@@ -6,7 +6,7 @@ import type { CustomDomainCreateInput, CustomDomainModifyInput, CustomDomainView
 import { customDomains, staticWebsites } from "../../schema/website.tables";
 import { serviceNetworks, services } from "../../schema/tables";
 import { type Db, db as getDb, isUniqueViolation } from "../../storage/db";
-import { CoreError, conflict, invalid, notFound } from "../errors";
+import { conflict, invalid, limitExceeded, notFound, serviceState } from "../errors";
 import { assertMutable, findService, getServiceParts, type ServiceRow, serviceDomains } from "../services";
 import { domainVerifier, type Verification } from "./dns";
 import { forgetHost } from "./site";
@@ -16,7 +16,7 @@ import { byCreation, type CustomDomainRow, customDomainView } from "./views";
 /** Vendor limit. */
 export const MAX_CUSTOM_DOMAINS = 5;
 
-const taken = (name: string) => conflict(`Domain "${name}" is already attached to a service.`);
+const taken = (name: string) => conflict(`Domain "${name}" is already attached to a service.`, "Custom domain");
 
 /** Names under BASE_DOMAIN are the endpoints of services; a custom domain must not shadow one. */
 export function checkNotEndpointName(env: Env, name: string, field = "domain_name"): void {
@@ -128,11 +128,11 @@ export async function attachCustomDomain(
       .where(eq(customDomains.serviceUuid, uuid))
       .get();
     if ((held?.n ?? 0) >= MAX_CUSTOM_DOMAINS) {
-      throw new CoreError("LIMIT_EXCEEDED", `A service can have at most ${MAX_CUSTOM_DOMAINS} custom domains.`, [
+      throw limitExceeded(`A service can have at most ${MAX_CUSTOM_DOMAINS} custom domains.`, MAX_CUSTOM_DOMAINS, [
         { name: "domain_name", reason: `a service can have at most ${MAX_CUSTOM_DOMAINS} custom domains` },
       ]);
     }
-    throw new CoreError("SERVICE_ERROR", "Service is being deleted.");
+    throw serviceState("Service is being deleted.");
   }
   forgetHost(name);
   return customDomainView(row);

@@ -3,6 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { config } from "../../config";
 import {
   type Account,
+  type ApiTokenInfo,
   createAccount,
   getAccount,
   issueToken,
@@ -11,14 +12,15 @@ import {
   revokeToken,
   updateAccount,
 } from "../../core/accounts";
-import { CoreError } from "../../core/errors";
+import { unauthenticated } from "../../core/errors";
 import { timingSafeEqualStr } from "../../lib/crypto";
 import { intQuery } from "../../schema/service";
 import { db } from "../../storage/db";
 import type { AppEnv } from "../context";
 import { createRouter } from "../factory";
 import { errorResponses, json, jsonBody, noContent } from "../upcloud/common";
-import { generalFailure, renderProblem } from "../upcloud/problem";
+import { TOKEN_PREFIX } from "../upcloud/auth";
+import { operatorFailure, renderOperatorError } from "./errors";
 
 const tags = ["Operator"];
 const security: Record<string, string[]>[] = [{ adminToken: [] }];
@@ -49,6 +51,15 @@ const IssuedToken = TokenInfo.extend({
 
 const AccountIdParam = z.object({ account_id: z.string().openapi({ param: { name: "account_id", in: "path" } }) });
 const TokenParam = AccountIdParam.extend({ token_id: z.string().openapi({ param: { name: "token_id", in: "path" } }) });
+
+const tokenView = (t: ApiTokenInfo) => ({
+  id: t.id,
+  name: t.name,
+  prefix: t.prefix,
+  created_at: t.createdAt,
+  expires_at: t.expiresAt,
+  revoked_at: t.revokedAt,
+});
 
 const view = (a: Account) => ({
   id: a.id,
@@ -161,14 +172,14 @@ const adminAuth = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header("Authorization") ?? "";
   const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
   if (!token || !timingSafeEqualStr(token, config(c.env).ADMIN_TOKEN)) {
-    throw new CoreError("UNAUTHENTICATED", "Operator API: send Authorization: Bearer <ADMIN_TOKEN>.");
+    throw unauthenticated("Operator API: send Authorization: Bearer <ADMIN_TOKEN>.");
   }
   await next();
 });
 
 /** The operator API under /admin/v1: accounts and their control-plane tokens. */
 export function adminRouter() {
-  const app = createRouter(renderProblem, generalFailure);
+  const app = createRouter(renderOperatorError, operatorFailure);
   app.use("*", adminAuth);
   app.openapi(routes.create, async (c) => {
     const b = c.req.valid("json");
@@ -184,10 +195,15 @@ export function adminRouter() {
   );
   app.openapi(routes.issueToken, async (c) => {
     const b = c.req.valid("json");
-    const { token, info } = await issueToken(db(c.env), c.req.valid("param").account_id, { name: b.name, expiresAt: b.expires_at });
-    return c.json({ ...info, token }, 201);
+    const { token, info } = await issueToken(
+      db(c.env),
+      c.req.valid("param").account_id,
+      { name: b.name, expiresAt: b.expires_at },
+      TOKEN_PREFIX,
+    );
+    return c.json({ ...tokenView(info), token }, 201);
   });
-  app.openapi(routes.listTokens, async (c) => c.json(await listTokens(db(c.env), c.req.valid("param").account_id), 200));
+  app.openapi(routes.listTokens, async (c) => c.json((await listTokens(db(c.env), c.req.valid("param").account_id)).map(tokenView), 200));
   app.openapi(routes.revokeToken, async (c) => {
     const p = c.req.valid("param");
     await revokeToken(db(c.env), p.account_id, p.token_id);

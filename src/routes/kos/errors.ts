@@ -8,7 +8,8 @@ import type { Context } from "hono";
 import type { CoreError, CoreErrorCode } from "../../core/errors";
 import type { AppEnv } from "../context";
 
-export type KosErrorCode = "bad_request" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "validation_error" | "internal_error";
+export type KosErrorCode =
+  "bad_request" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "validation_error" | "method_not_allowed" | "internal_error";
 
 function mapCode(code: CoreErrorCode): [number, KosErrorCode] {
   switch (code) {
@@ -26,6 +27,8 @@ function mapCode(code: CoreErrorCode): [number, KosErrorCode] {
       return [401, "unauthorized"];
     case "FORBIDDEN":
       return [403, "forbidden"];
+    case "METHOD_NOT_ALLOWED":
+      return [405, "method_not_allowed"];
   }
 }
 

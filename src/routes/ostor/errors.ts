@@ -5,7 +5,7 @@
 import type { CoreError, CoreErrorCode } from "../../core/errors";
 
 export type OstorErrorCode =
-  "InvalidArgument" | "NotFound" | "Conflict" | "InvalidRequest" | "LimitExceeded" | "AccessDenied" | "InternalError";
+  "InvalidArgument" | "NotFound" | "Conflict" | "InvalidRequest" | "LimitExceeded" | "AccessDenied" | "MethodNotAllowed" | "InternalError";
 
 function mapCode(code: CoreErrorCode): [number, OstorErrorCode] {
   switch (code) {
@@ -23,6 +23,8 @@ function mapCode(code: CoreErrorCode): [number, OstorErrorCode] {
       return [403, "AccessDenied"];
     case "FORBIDDEN":
       return [403, "AccessDenied"];
+    case "METHOD_NOT_ALLOWED":
+      return [405, "MethodNotAllowed"];
   }
 }
 

@@ -1,3 +1,4 @@
+import type { CoreError, CoreErrorReason } from "../../core/errors";
 import type { AuthError } from "../../core/sigv4";
 
 /**
@@ -45,6 +46,7 @@ export type S3ErrorCode =
   | "NoSuchVersion"
   | "NoSuchWebsiteConfiguration"
   | "NotImplemented"
+  | "OperationAborted"
   | "PreconditionFailed"
   | "RequestTimeTooSkewed"
   | "ServiceUnavailable"
@@ -92,6 +94,7 @@ const STATUS: Record<S3ErrorCode, number> = {
   NoSuchVersion: 404,
   NoSuchWebsiteConfiguration: 404,
   NotImplemented: 501,
+  OperationAborted: 409,
   PreconditionFailed: 412,
   RequestTimeTooSkewed: 403,
   ServiceUnavailable: 503,
@@ -140,3 +143,33 @@ export const malformedXml = () =>
   new S3Error("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema");
 
 export const notImplemented = (what: string) => new S3Error("NotImplemented", `${what} is not implemented by this service.`);
+
+/**
+ * A core error in S3's vocabulary, decided by its reason; entity kinds refine the not-found and
+ * already-exists cases where S3 has its own codes.
+ */
+const FROM_REASON: Record<CoreErrorReason, (e: CoreError) => S3ErrorCode> = {
+  "invalid-input": () => "InvalidArgument",
+  "malformed-policy": () => "MalformedPolicy",
+  "no-such-entity": (e) => (e.detail.entity === "Bucket" ? "NoSuchBucket" : e.detail.entity === "Upload" ? "NoSuchUpload" : "NoSuchKey"),
+  "no-such-route": () => "InvalidRequest",
+  "entity-exists": (e) => (e.detail.entity === "Bucket" ? "BucketAlreadyOwnedByYou" : "InvalidRequest"),
+  "delete-conflict": () => "BucketNotEmpty",
+  "limit-exceeded": () => "InvalidRequest",
+  "read-only": () => "AccessDenied",
+  "service-state": () => "OperationAborted",
+  unauthenticated: () => "AccessDenied",
+  forbidden: () => "AccessDenied",
+  "method-not-allowed": () => "MethodNotAllowed",
+};
+
+export function fromCoreError(e: CoreError): S3Error {
+  const details: Record<string, string> = {};
+  const field = e.params[0];
+  if (e.reason === "invalid-input" && field) {
+    details.ArgumentName = field.name;
+    details.ArgumentValue = field.reason;
+  }
+  const headers = e.detail.allow ? { Allow: e.detail.allow.join(", ") } : undefined;
+  return new S3Error(FROM_REASON[e.reason](e), e.message, details, headers);
+}

@@ -3,6 +3,7 @@
  * authorize through the policy engine, run the operation, answer (errors as S3 XML), and report
  * the request's usage to the service's meter after the response.
  */
+import { CoreError } from "../../core/errors";
 import { findAccessKeyCached } from "../../core/iam/principal";
 import type { RequestContext } from "../../core/policy";
 import { ALL_BUCKETS_ARN, Authorizer, bucketArn, objectArn, type S3Identity } from "../../core/s3/authorize";
@@ -15,7 +16,9 @@ import { AuthError, checkFraming, parseAuth, verify, type VerifiedAuth } from ".
 import type { S3Context } from "./context";
 import { serviceByUuid, type ServiceInfo } from "../../core/endpoints";
 import type { S3Target } from "./dispatch";
-import { accessDenied, fromAuthError, noSuchBucket, S3Error } from "./errors";
+import { logUnexpected } from "../factory";
+import { principalArn } from "../principals";
+import { accessDenied, fromAuthError, fromCoreError, noSuchBucket, S3Error } from "./errors";
 import { HANDLERS } from "./handlers";
 import { OPERATIONS, resolveOperation } from "./operations";
 import { renderXml } from "./xml";
@@ -124,7 +127,7 @@ async function authenticate(
       serviceUuid: key.serviceUuid,
       accountId: key.accountId,
       username: key.username,
-      userArn: key.userArn,
+      userArn: principalArn({ serviceUuid: key.serviceUuid, type: "user", name: key.username }),
       userId: key.userId,
     },
   };
@@ -201,12 +204,6 @@ export function errorResponse(err: S3Error, request: Request, url: URL, requestI
   return new Response(body, { status: err.status, headers });
 }
 
-function logUnexpected(requestId: string, url: URL, err: unknown): void {
-  const name = err instanceof Error ? err.name : typeof err;
-  const message = err instanceof Error ? err.message : "";
-  console.error(JSON.stringify({ level: "error", dialect: "s3", request_id: requestId, path: url.pathname, name, message }));
-}
-
 /** Serves one S3 request for the target the dispatcher found. */
 export async function handleS3(request: Request, env: Env, ctx: ExecutionContext, target: S3Target): Promise<Response> {
   const requestId = newRequestId();
@@ -217,8 +214,9 @@ export async function handleS3(request: Request, env: Env, ctx: ExecutionContext
     res = await serve(env, ctx, request, url, target, requestId, out);
   } catch (e) {
     if (e instanceof S3Error) res = errorResponse(e, request, url, requestId);
+    else if (e instanceof CoreError) res = errorResponse(fromCoreError(e), request, url, requestId);
     else {
-      logUnexpected(requestId, url, e);
+      logUnexpected({ requestId, path: url.pathname, dialect: "s3" }, e);
       res = errorResponse(new S3Error("InternalError", "We encountered an internal error. Please try again."), request, url, requestId);
     }
   }

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { getServiceView, lifecycle } from "../../core/services";
+import { getService, lifecycle } from "../../core/services";
 import { notFound } from "../../core/errors";
 import { LabelPatchSchema, LabelSchema } from "../../schema/service";
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "./common";
@@ -67,7 +67,7 @@ function pick(labels: { key: string; value: string }[], key: string) {
 }
 
 export function registerLabels(app: UpcloudRouter) {
-  app.openapi(list, async (c) => c.json((await getServiceView(c.env, c.get("account").id, c.req.valid("param").service_uuid)).labels, 200));
+  app.openapi(list, async (c) => c.json((await getService(c.env, c.get("account").id, c.req.valid("param").service_uuid)).labels, 200));
   app.openapi(create, async (c) => {
     const { service_uuid } = c.req.valid("param");
     const label = c.req.valid("json");
@@ -76,7 +76,7 @@ export function registerLabels(app: UpcloudRouter) {
   });
   app.openapi(get, async (c) => {
     const { service_uuid, label_key } = c.req.valid("param");
-    return c.json(pick((await getServiceView(c.env, c.get("account").id, service_uuid)).labels, label_key), 200);
+    return c.json(pick((await getService(c.env, c.get("account").id, service_uuid)).labels, label_key), 200);
   });
   app.openapi(modify, async (c) => {
     const { service_uuid, label_key } = c.req.valid("param");

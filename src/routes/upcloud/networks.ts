@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { notFound, Problems } from "../../core/errors";
-import { checkNetworks, getServiceView, lifecycle } from "../../core/services";
+import { checkNetworks, getService, lifecycle } from "../../core/services";
 import { NetworkSchema } from "../../schema/service";
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "./common";
 import type { UpcloudRouter } from "./router";
@@ -56,9 +56,7 @@ function pick<T extends { name: string }>(networks: T[], name: string): T {
 }
 
 export function registerNetworks(app: UpcloudRouter) {
-  app.openapi(list, async (c) =>
-    c.json((await getServiceView(c.env, c.get("account").id, c.req.valid("param").service_uuid)).networks, 200),
-  );
+  app.openapi(list, async (c) => c.json((await getService(c.env, c.get("account").id, c.req.valid("param").service_uuid)).networks, 200));
   app.openapi(create, async (c) => {
     const { service_uuid } = c.req.valid("param");
     const network = c.req.valid("json");
@@ -71,7 +69,7 @@ export function registerNetworks(app: UpcloudRouter) {
   });
   app.openapi(get, async (c) => {
     const { service_uuid, network_name } = c.req.valid("param");
-    return c.json(pick((await getServiceView(c.env, c.get("account").id, service_uuid)).networks, network_name), 200);
+    return c.json(pick((await getService(c.env, c.get("account").id, service_uuid)).networks, network_name), 200);
   });
   app.openapi(remove, async (c) => {
     const { service_uuid, network_name } = c.req.valid("param");

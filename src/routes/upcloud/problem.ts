@@ -4,27 +4,30 @@ import type { AppEnv } from "../context";
 
 export const PROBLEM_TYPE_BASE = "https://developers.upcloud.com/1.3/errors#ERROR_";
 
-type ProblemCode =
-  "INVALID_REQUEST" | "RESOURCE_NOT_FOUND" | "CONFLICT" | "SERVICE_ERROR" | "AUTHENTICATION_FAILED" | "FORBIDDEN" | "GENERAL_FAILURE";
+export type ProblemCode =
+  | "INVALID_REQUEST"
+  | "RESOURCE_NOT_FOUND"
+  | "CONFLICT"
+  | "SERVICE_ERROR"
+  | "AUTHENTICATION_FAILED"
+  | "FORBIDDEN"
+  | "METHOD_NOT_ALLOWED"
+  | "GENERAL_FAILURE";
 
-function mapCode(code: CoreErrorCode): [number, ProblemCode] {
-  switch (code) {
-    case "INVALID_REQUEST":
-      return [400, "INVALID_REQUEST"];
-    case "LIMIT_EXCEEDED":
-      return [400, "INVALID_REQUEST"];
-    case "NOT_FOUND":
-      return [404, "RESOURCE_NOT_FOUND"];
-    case "CONFLICT":
-      return [409, "CONFLICT"];
-    case "SERVICE_ERROR":
-      return [400, "SERVICE_ERROR"];
-    case "UNAUTHENTICATED":
-      return [401, "AUTHENTICATION_FAILED"];
-    case "FORBIDDEN":
-      return [403, "FORBIDDEN"];
-  }
-}
+/**
+ * Status and problem code per core code. The vendor's problem bodies have no finer code, so every
+ * reason of a code answers alike (the title says which).
+ */
+export const PROBLEM: Record<CoreErrorCode, readonly [number, ProblemCode]> = {
+  INVALID_REQUEST: [400, "INVALID_REQUEST"],
+  LIMIT_EXCEEDED: [400, "INVALID_REQUEST"],
+  NOT_FOUND: [404, "RESOURCE_NOT_FOUND"],
+  CONFLICT: [409, "CONFLICT"],
+  SERVICE_ERROR: [400, "SERVICE_ERROR"],
+  UNAUTHENTICATED: [401, "AUTHENTICATION_FAILED"],
+  FORBIDDEN: [403, "FORBIDDEN"],
+  METHOD_NOT_ALLOWED: [405, "METHOD_NOT_ALLOWED"],
+};
 
 export interface ProblemBody {
   type: string;
@@ -52,7 +55,7 @@ export function problemResponse(
 }
 
 export function renderProblem(c: Context<AppEnv>, err: CoreError): Response {
-  const [status, code] = mapCode(err.code);
+  const [status, code] = PROBLEM[err.code];
   const headers: Record<string, string> = status === 401 ? { "WWW-Authenticate": 'Bearer realm="stowage", Basic realm="stowage"' } : {};
   return problemResponse(status, code, err.message, c.get("requestId"), err.params, headers);
 }

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { config } from "../../config";
-import { getRegion, regions } from "../../core/regions";
+import { getRegion, type Region, regions } from "../../core/regions";
 import { RegionSchema } from "../../schema/service";
 import type { UpcloudRouter } from "./router";
 import { errorResponses, json, security } from "./common";
@@ -26,7 +26,9 @@ const getRegionRoute = createRoute({
   responses: { 200: json(RegionSchema, "Region"), ...errorResponses },
 });
 
+const regionBody = (r: Region) => ({ name: r.name, primary_zone: r.primaryZone, zones: r.zones.map((name) => ({ name })) });
+
 export function registerRegions(app: UpcloudRouter) {
-  app.openapi(listRegions, (c) => c.json(regions(config(c.env).REGIONS), 200));
-  app.openapi(getRegionRoute, (c) => c.json(getRegion(config(c.env).REGIONS, c.req.valid("param").region_name), 200));
+  app.openapi(listRegions, (c) => c.json(regions(config(c.env).REGIONS).map(regionBody), 200));
+  app.openapi(getRegionRoute, (c) => c.json(regionBody(getRegion(config(c.env).REGIONS, c.req.valid("param").region_name)), 200));
 }

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { getServiceView, insertService, lifecycle, listServices } from "../../core/services";
+import { getService, insertService, lifecycle, listServices } from "../../core/services";
+import { serviceBody } from "./service-body";
 import { ServiceCreateSchema, ServiceListQuery, ServicePatchSchema, ServiceReplaceSchema, ServiceSchema } from "../../schema/service";
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "./common";
 import type { UpcloudRouter } from "./router";
@@ -91,27 +92,34 @@ const remove = createRoute({
 });
 
 export function registerServices(app: UpcloudRouter) {
-  app.openapi(list, async (c) => c.json(await listServices(c.env, c.get("account").id, c.req.valid("query")), 200));
+  app.openapi(list, async (c) =>
+    c.json(
+      (await listServices(c.env, c.get("account").id, c.req.valid("query"))).map((s) => serviceBody(c.env, s)),
+      200,
+    ),
+  );
 
   app.openapi(create, async (c) => {
     const account = c.get("account");
     const row = await insertService(c.env, account.id, c.req.valid("json"));
     await lifecycle(c.env, row.uuid).start();
-    return c.json(await getServiceView(c.env, account.id, row.uuid), 201);
+    return c.json(serviceBody(c.env, await getService(c.env, account.id, row.uuid)), 201);
   });
 
-  app.openapi(get, async (c) => c.json(await getServiceView(c.env, c.get("account").id, c.req.valid("param").service_uuid), 200));
+  app.openapi(get, async (c) =>
+    c.json(serviceBody(c.env, await getService(c.env, c.get("account").id, c.req.valid("param").service_uuid)), 200),
+  );
 
   app.openapi(replace, async (c) => {
     const { service_uuid } = c.req.valid("param");
     const view = await lifecycle(c.env, service_uuid).apply(c.get("account").id, { kind: "replace", input: c.req.valid("json") });
-    return c.json(view, 200);
+    return c.json(serviceBody(c.env, view), 200);
   });
 
   app.openapi(modify, async (c) => {
     const { service_uuid } = c.req.valid("param");
     const view = await lifecycle(c.env, service_uuid).apply(c.get("account").id, { kind: "patch", input: c.req.valid("json") });
-    return c.json(view, 200);
+    return c.json(serviceBody(c.env, view), 200);
   });
 
   app.openapi(remove, async (c) => {

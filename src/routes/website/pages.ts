@@ -1,3 +1,5 @@
+import type { CoreError, CoreErrorCode } from "../../core/errors";
+
 /** Pages the website host generates itself (no object to serve). Never cached: a config may appear any moment. */
 
 const TITLES: Record<number, string> = {
@@ -5,9 +7,11 @@ const TITLES: Record<number, string> = {
   403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
+  409: "Conflict",
   412: "Precondition Failed",
   416: "Range Not Satisfiable",
   500: "Internal Server Error",
+  503: "Service Unavailable",
 };
 
 function html(title: string, text: string): string {
@@ -52,4 +56,24 @@ export function siteNotConfigured(method: string): Response {
     "There is no website configured for this domain yet. If this is your domain, create a static website configuration for it.",
   );
   return new Response(method === "HEAD" ? null : body, { status: 404, headers });
+}
+
+/** A website visitor sees a status page; which core code decides the status. */
+export const WEBSITE_STATUS: Record<CoreErrorCode, number> = {
+  INVALID_REQUEST: 400,
+  LIMIT_EXCEEDED: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  SERVICE_ERROR: 503,
+  UNAUTHENTICATED: 403,
+  FORBIDDEN: 403,
+  METHOD_NOT_ALLOWED: 405,
+};
+
+/** Core errors on a website host: a page, never the error's text (it may name internals). */
+export function websiteError(err: CoreError, method: string, requestId: string): Response {
+  const status = WEBSITE_STATUS[err.code];
+  const headers: Record<string, string> = { "x-request-id": requestId };
+  if (err.detail.allow) headers.allow = err.detail.allow.join(", ");
+  return page(status, method, headers);
 }

@@ -4,13 +4,15 @@
  * before any other dispatch, so no S3 or control-plane route is reachable on these hosts.
  * Objects stream from R2; nothing is buffered.
  */
+import { CoreError } from "../../core/errors";
 import type { RequestContext } from "../../core/policy";
 import { classifyHost } from "../../core/endpoints";
 import { publiclyReadable, resolveSite, type Site } from "../../core/websites/site";
 import { ulid } from "../../lib/ids";
 import { objectKey } from "../../storage/keys";
 import { ifRangeHolds, objectHeaders, parseRange, preconditionStatus, rangeBounds, satisfiable, type ByteRange } from "./http";
-import { page, siteNotConfigured } from "./pages";
+import { logUnexpected } from "../factory";
+import { page, siteNotConfigured, websiteError } from "./pages";
 import { type Candidate, errorDocumentFor, planPath } from "./paths";
 
 const ALLOW = "GET, HEAD";
@@ -31,16 +33,8 @@ export async function maybeServeWebsite(request: Request, env: Env, _ctx?: Execu
     return await serveSite(request, env, url, found.site);
   } catch (err) {
     const id = ulid();
-    console.error(
-      JSON.stringify({
-        level: "error",
-        request_id: id,
-        host: url.hostname,
-        path: url.pathname,
-        name: err instanceof Error ? err.name : typeof err,
-        message: err instanceof Error ? err.message : "",
-      }),
-    );
+    if (err instanceof CoreError) return websiteError(err, request.method, id);
+    logUnexpected({ requestId: id, path: url.pathname, dialect: "website", host: url.hostname }, err);
     return page(500, request.method, { "x-request-id": id });
   }
 }

@@ -22,6 +22,8 @@ function statusOf(code: CoreErrorCode): number {
       return 403;
     case "FORBIDDEN":
       return 403;
+    case "METHOD_NOT_ALLOWED":
+      return 405;
   }
 }
 

@@ -3,6 +3,7 @@ import { createAccessKey, deleteAccessKey, getAccessKey, listAccessKeys, setAcce
 import { errorResponses, json, jsonBody, noContent, security } from "../common";
 import type { UpcloudRouter } from "../router";
 import { AccessKeyCreatedSchema, AccessKeyModifySchema, AccessKeyParam, AccessKeySchema, UserParam } from "./schemas";
+import { accessKeyBody, newAccessKeyBody } from "./bodies";
 
 const tags = ["Access keys"];
 
@@ -66,22 +67,20 @@ const remove = createRoute({
 export function registerAccessKeys(app: UpcloudRouter) {
   app.openapi(list, async (c) => {
     const { service_uuid, username } = c.req.valid("param");
-    return c.json(await listAccessKeys(c.env, c.get("account").id, service_uuid, username), 200);
+    return c.json((await listAccessKeys(c.env, c.get("account").id, service_uuid, username)).map(accessKeyBody), 200);
   });
   app.openapi(create, async (c) => {
     const { service_uuid, username } = c.req.valid("param");
-    return c.json(await createAccessKey(c.env, c.get("account").id, service_uuid, username), 201);
+    return c.json(newAccessKeyBody(await createAccessKey(c.env, c.get("account").id, service_uuid, username)), 201);
   });
   app.openapi(get, async (c) => {
     const { service_uuid, username, access_key_id } = c.req.valid("param");
-    return c.json(await getAccessKey(c.env, c.get("account").id, service_uuid, username, access_key_id), 200);
+    return c.json(accessKeyBody(await getAccessKey(c.env, c.get("account").id, service_uuid, username, access_key_id)), 200);
   });
   app.openapi(modify, async (c) => {
     const { service_uuid, username, access_key_id } = c.req.valid("param");
-    return c.json(
-      await setAccessKeyStatus(c.env, c.get("account").id, service_uuid, username, access_key_id, c.req.valid("json").status),
-      200,
-    );
+    const key = await setAccessKeyStatus(c.env, c.get("account").id, service_uuid, username, access_key_id, c.req.valid("json").status);
+    return c.json(accessKeyBody(key), 200);
   });
   app.openapi(remove, async (c) => {
     const { service_uuid, username, access_key_id } = c.req.valid("param");

@@ -3,6 +3,7 @@ import { addUserToGroup, createGroup, deleteGroup, getGroup, listGroups, removeU
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "../common";
 import type { UpcloudRouter } from "../router";
 import { GroupCreateSchema, GroupParam, GroupSchema, MemberParam } from "./schemas";
+import { groupBody } from "./bodies";
 
 const tags = ["Groups"];
 
@@ -70,13 +71,15 @@ const removeUser = createRoute({
 });
 
 export function registerGroups(app: UpcloudRouter) {
-  app.openapi(list, async (c) => c.json(await listGroups(c.env, c.get("account").id, c.req.valid("param").service_uuid), 200));
+  app.openapi(list, async (c) =>
+    c.json((await listGroups(c.env, c.get("account").id, c.req.valid("param").service_uuid)).map(groupBody), 200),
+  );
   app.openapi(create, async (c) =>
-    c.json(await createGroup(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json").name), 201),
+    c.json(groupBody(await createGroup(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json").name)), 201),
   );
   app.openapi(get, async (c) => {
     const { service_uuid, group_name } = c.req.valid("param");
-    return c.json(await getGroup(c.env, c.get("account").id, service_uuid, group_name), 200);
+    return c.json(groupBody(await getGroup(c.env, c.get("account").id, service_uuid, group_name)), 200);
   });
   app.openapi(remove, async (c) => {
     const { service_uuid, group_name } = c.req.valid("param");

@@ -12,6 +12,7 @@ import {
   PolicyVersionSchema,
   VersionParam,
 } from "./schemas";
+import { policyBody, policyVersionBody } from "./bodies";
 
 const tags = ["Policies"];
 
@@ -113,17 +114,22 @@ const deleteVersion = createRoute({
 });
 
 export function registerPolicies(app: UpcloudRouter) {
-  app.openapi(list, async (c) => c.json(await listPolicies(c.env, c.get("account").id, c.req.valid("param").service_uuid), 200));
+  app.openapi(list, async (c) =>
+    c.json((await listPolicies(c.env, c.get("account").id, c.req.valid("param").service_uuid)).map(policyBody), 200),
+  );
   app.openapi(create, async (c) =>
-    c.json(await createPolicy(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json")), 201),
+    c.json(policyBody(await createPolicy(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json"))), 201),
   );
   app.openapi(get, async (c) => {
     const { service_uuid, policy_name } = c.req.valid("param");
-    return c.json(await getPolicy(c.env, c.get("account").id, service_uuid, policy_name), 200);
+    return c.json(policyBody(await getPolicy(c.env, c.get("account").id, service_uuid, policy_name)), 200);
   });
   app.openapi(modify, async (c) => {
     const { service_uuid, policy_name } = c.req.valid("param");
-    return c.json(await setDefaultVersion(c.env, c.get("account").id, service_uuid, policy_name, c.req.valid("json").version_id), 200);
+    return c.json(
+      policyBody(await setDefaultVersion(c.env, c.get("account").id, service_uuid, policy_name, c.req.valid("json").version_id)),
+      200,
+    );
   });
   app.openapi(remove, async (c) => {
     const { service_uuid, policy_name } = c.req.valid("param");
@@ -132,15 +138,18 @@ export function registerPolicies(app: UpcloudRouter) {
   });
   app.openapi(listVersions, async (c) => {
     const { service_uuid, policy_name } = c.req.valid("param");
-    return c.json(await listPolicyVersions(c.env, c.get("account").id, service_uuid, policy_name), 200);
+    return c.json((await listPolicyVersions(c.env, c.get("account").id, service_uuid, policy_name)).map(policyVersionBody), 200);
   });
   app.openapi(createVersion, async (c) => {
     const { service_uuid, policy_name } = c.req.valid("param");
-    return c.json(await createPolicyVersion(c.env, c.get("account").id, service_uuid, policy_name, c.req.valid("json")), 201);
+    return c.json(
+      policyVersionBody(await createPolicyVersion(c.env, c.get("account").id, service_uuid, policy_name, c.req.valid("json"))),
+      201,
+    );
   });
   app.openapi(getVersion, async (c) => {
     const { service_uuid, policy_name, version_id } = c.req.valid("param");
-    return c.json(await getPolicyVersion(c.env, c.get("account").id, service_uuid, policy_name, version_id), 200);
+    return c.json(policyVersionBody(await getPolicyVersion(c.env, c.get("account").id, service_uuid, policy_name, version_id)), 200);
   });
   app.openapi(deleteVersion, async (c) => {
     const { service_uuid, policy_name, version_id } = c.req.valid("param");

@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { attachPolicy, detachPolicy, listAttachedPolicies } from "../../../core/iam/attachments";
+import { attachPolicy, detachPolicy } from "../../../core/iam/attachments";
+import { createInlinePolicy, getInlinePolicy, listAttachedPolicies, listInlinePolicies } from "./bodies";
 import { deletePermissionsBoundary, setPermissionsBoundary } from "../../../core/iam/boundaries";
-import { createInlinePolicy, deleteInlinePolicy, getInlinePolicy, listInlinePolicies } from "../../../core/iam/inline-policies";
+import { deleteInlinePolicy } from "../../../core/iam/inline-policies";
 import { deleteTag, getTags, replaceTags } from "../../../core/iam/tags";
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "../common";
 import type { UpcloudRouter } from "../router";

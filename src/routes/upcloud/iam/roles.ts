@@ -3,6 +3,8 @@ import { createRole, deleteRole, getRole, listRoles, replaceTrustPolicy, updateR
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "../common";
 import type { UpcloudRouter } from "../router";
 import { RoleCreateSchema, RoleModifySchema, RoleParam, RoleSchema, TrustPolicySchema } from "./schemas";
+import { encodeDocument } from "../../../core/iam/rules";
+import { roleBody } from "./bodies";
 
 const tags = ["Roles"];
 
@@ -73,17 +75,19 @@ const trust = createRoute({
 });
 
 export function registerRoles(app: UpcloudRouter) {
-  app.openapi(list, async (c) => c.json(await listRoles(c.env, c.get("account").id, c.req.valid("param").service_uuid), 200));
+  app.openapi(list, async (c) =>
+    c.json((await listRoles(c.env, c.get("account").id, c.req.valid("param").service_uuid)).map(roleBody), 200),
+  );
   app.openapi(create, async (c) =>
-    c.json(await createRole(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json")), 201),
+    c.json(roleBody(await createRole(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json"))), 201),
   );
   app.openapi(get, async (c) => {
     const { service_uuid, role_name } = c.req.valid("param");
-    return c.json(await getRole(c.env, c.get("account").id, service_uuid, role_name), 200);
+    return c.json(roleBody(await getRole(c.env, c.get("account").id, service_uuid, role_name)), 200);
   });
   app.openapi(modify, async (c) => {
     const { service_uuid, role_name } = c.req.valid("param");
-    return c.json(await updateRole(c.env, c.get("account").id, service_uuid, role_name, c.req.valid("json")), 200);
+    return c.json(roleBody(await updateRole(c.env, c.get("account").id, service_uuid, role_name, c.req.valid("json"))), 200);
   });
   app.openapi(remove, async (c) => {
     const { service_uuid, role_name } = c.req.valid("param");
@@ -92,6 +96,7 @@ export function registerRoles(app: UpcloudRouter) {
   });
   app.openapi(trust, async (c) => {
     const { service_uuid, role_name } = c.req.valid("param");
-    return c.json(await replaceTrustPolicy(c.env, c.get("account").id, service_uuid, role_name, c.req.valid("json").document), 200);
+    const { document } = await replaceTrustPolicy(c.env, c.get("account").id, service_uuid, role_name, c.req.valid("json").document);
+    return c.json({ document: encodeDocument(document) }, 200);
   });
 }

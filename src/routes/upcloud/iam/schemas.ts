@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import { IAM_NAME, IAM_NAME_SOURCE, LIMITS, MAX_SESSION, NAME_MAX, RESERVED_ROLE, RESERVED_USER } from "../../../core/iam/rules";
+import { IAM_NAME, IAM_NAME_SOURCE, LIMITS, MAX_SESSION, NAME_MAX } from "../../../core/iam/rules";
 import { SIMULATION_LIMITS } from "../../../core/iam/simulate";
 import { ServiceUuidParam } from "../common";
+import { RESERVED_ROLE, RESERVED_USER } from "./arns";
 
 /** Request and response shapes of the UpCloud IAM endpoints. The rules behind them live in src/core/iam. */
 

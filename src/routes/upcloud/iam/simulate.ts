@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { simulate } from "../../../core/iam/simulate";
+import { PRINCIPAL_NAMING } from "../../principals";
 import { errorResponses, json, jsonBody, security, ServiceUuidParam } from "../common";
 import type { UpcloudRouter } from "../router";
 import { SimulationResultSchema, SimulationSchema } from "./schemas";
@@ -19,6 +20,13 @@ const run = createRoute({
 
 export function registerSimulation(app: UpcloudRouter) {
   app.openapi(run, async (c) =>
-    c.json(await simulate(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json")), 200),
+    c.json(
+      {
+        results: (
+          await simulate(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json"), PRINCIPAL_NAMING)
+        ).results.map(({ matchedStatements, ...r }) => ({ ...r, matched_statements: matchedStatements })),
+      },
+      200,
+    ),
   );
 }

@@ -3,6 +3,7 @@ import { createUser, deleteUser, getUser, listUsers } from "../../../core/iam/us
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "../common";
 import type { UpcloudRouter } from "../router";
 import { UserCreateSchema, UserParam, UserSchema } from "./schemas";
+import { userBody } from "./bodies";
 
 const tags = ["Users"];
 
@@ -50,13 +51,15 @@ const remove = createRoute({
 });
 
 export function registerUsers(app: UpcloudRouter) {
-  app.openapi(list, async (c) => c.json(await listUsers(c.env, c.get("account").id, c.req.valid("param").service_uuid), 200));
+  app.openapi(list, async (c) =>
+    c.json((await listUsers(c.env, c.get("account").id, c.req.valid("param").service_uuid)).map(userBody), 200),
+  );
   app.openapi(create, async (c) =>
-    c.json(await createUser(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json").username), 201),
+    c.json(userBody(await createUser(c.env, c.get("account").id, c.req.valid("param").service_uuid, c.req.valid("json").username)), 201),
   );
   app.openapi(get, async (c) => {
     const { service_uuid, username } = c.req.valid("param");
-    return c.json(await getUser(c.env, c.get("account").id, service_uuid, username), 200);
+    return c.json(userBody(await getUser(c.env, c.get("account").id, service_uuid, username)), 200);
   });
   app.openapi(remove, async (c) => {
     const { service_uuid, username } = c.req.valid("param");
