@@ -195,10 +195,10 @@ describe("front door", () => {
     const transporter = await exports.default.fetch(await sigv4("transporter", "GET", "http://api.test/state/m1"));
     expect(await transporter.json()).toEqual({ error: "not found", details: "No route for GET /state/m1." });
     const whitelist = await exports.default.fetch(plain("http://api.test/api/whitelist/RSWhitelistListRules"));
-    expect(await whitelist.json()).toEqual({ ok: false, errorDesc: "No whitelist action at /api/whitelist/RSWhitelistListRules." });
+    expect(await whitelist.json()).toEqual({ ok: false, errorDesc: "No route for GET /api/whitelist/RSWhitelistListRules." });
     const yale = await exports.default.fetch(plain("http://api.test/v1/s3/ping"));
     expect(yale.headers.get("content-type")).toBe("text/plain; charset=utf-8");
-    expect(await yale.text()).toBe("not found");
+    expect(await yale.text()).toBe("No route for GET /v1/s3/ping.");
     const ostor = await exports.default.fetch(plain("http://api.test/?ostor-users"));
     expect(await ostor.json()).toEqual({ Code: "AccessDenied", Message: "Access Denied" });
   });
