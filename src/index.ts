@@ -4,6 +4,7 @@ import { handleS3 } from "./routes/s3";
 import { s3Target } from "./routes/s3/dispatch";
 import { reconcileLifecycles } from "./core/reconcile";
 import { consumeBatch } from "./queue/consumer";
+import { queueDeps } from "./compose";
 import { invalidateIsolateCaches } from "./lib/isolate-cache";
 
 export { ServiceLifecycle } from "./durable/service-lifecycle";
@@ -25,7 +26,7 @@ export default {
     return res;
   },
   async queue(batch, env) {
-    await consumeBatch(batch, env);
+    await consumeBatch(batch, env, queueDeps);
   },
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(reconcileLifecycles(env));

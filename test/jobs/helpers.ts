@@ -1,9 +1,8 @@
 import { AwsClient } from "aws4fetch";
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
-import { consumeBatch } from "../../src/queue/consumer";
 import { newService, unique, type Tenant } from "../helpers/api";
+import { deliver } from "../helpers/queue";
 
 /** A service of a tenant, with an S3 user (ECSS3FullAccess) and its keys, reached on its own endpoint. */
 export interface Storage {
@@ -191,7 +190,6 @@ export class JobQueue {
   readonly pending: Queued[] = [];
   /** Every message ever sent, in order. */
   readonly log: Queued[] = [];
-  private seq = 0;
 
   constructor() {
     vi.spyOn(env.JOBS, "send").mockImplementation(async (body: unknown) => {
@@ -211,14 +209,7 @@ export class JobQueue {
 
   /** Delivers these message bodies as one batch through the consumer; fails the test on any retry. */
   async deliver(bodies: Queued[]): Promise<void> {
-    const batch = createMessageBatch(
-      "stowage-jobs",
-      bodies.map((body) => ({ id: `m${this.seq++}`, timestamp: new Date(), attempts: 1, body })),
-    );
-    const ctx = createExecutionContext();
-    await consumeBatch(batch, env);
-    const result = await getQueueResult(batch, ctx);
-    expect(result.retryMessages, "no message should need a retry").toEqual([]);
+    expect(await deliver(bodies), "no message should need a retry").toEqual([]);
   }
 
   /** Takes the first pending message matching `pred` (default: any) off the queue and delivers it. */

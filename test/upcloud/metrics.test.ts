@@ -11,12 +11,11 @@ import {
   UploadPartCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { getHourlyUsage } from "../../src/core/s3/usage";
-import { consumeBatch } from "../../src/queue/consumer";
 import { call, expectProblem, invalidNames, newService, newTenant, unique } from "../helpers/api";
+import { deliver } from "../helpers/queue";
 import { bytes, meterOf, s3Client, s3Service, s3User, type S3Env } from "../s3/helpers";
 
 const MiB = 1024 * 1024;
@@ -47,14 +46,7 @@ function captureQueue() {
     async drain(): Promise<void> {
       for (let i = 0; sent.length; i++) {
         if (i > 1000) throw new Error("queue did not drain");
-        const bodies = sent.splice(0, sent.length);
-        const batch = createMessageBatch(
-          "stowage-jobs",
-          bodies.map((body, j) => ({ id: `m${i}-${j}`, timestamp: new Date(), attempts: 1, body })),
-        );
-        const ctx = createExecutionContext();
-        await consumeBatch(batch, env);
-        expect((await getQueueResult(batch, ctx)).retryMessages).toEqual([]);
+        expect(await deliver(sent.splice(0, sent.length))).toEqual([]);
       }
     },
   };

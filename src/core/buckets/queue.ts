@@ -1,6 +1,6 @@
 /** The `bucket-purge` message kind of the JOBS queue: one turn of a deleted bucket's purge per delivery. */
 import { z } from "zod";
-import type { QueueHandler } from "../../queue/handlers";
+import type { QueueHandler } from "../queue-handler";
 import { DEFAULT_PURGE_PAGES, purgeBucket } from "./purge";
 
 export const BucketPurgeMessage = z.object({

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { getServiceView, insertService, lifecycle, listServices } from "../../core/services";
 import { ServiceCreateSchema, ServiceListQuery, ServicePatchSchema, ServiceReplaceSchema, ServiceSchema } from "../../schema/service";
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "./common";
-import type { UpcloudRouter } from "./router";
+import type { UpcloudRouter } from "./types";
 
 const tags = ["Services"];
 
