@@ -44,8 +44,6 @@ export async function createServiceBucket(env: Env, accountId: string, serviceUu
   if (result.kind === "exists") throw conflict(`Bucket "${name}" already exists in this service.`);
   if (result.kind === "deleting")
     throw conflict(`Bucket "${name}" is being deleted; its name is available again once its objects are purged.`);
-  // As S3's CreateBucket does: counting starts from zero for the new bucket.
-  await usageMeter(env, serviceUuid).resetBucket(serviceUuid, name);
   return { name, deleted: false, total_objects: 0, total_size_bytes: 0 };
 }
 

@@ -9,6 +9,7 @@ import { db, isUniqueViolation } from "../../storage/db";
 import { bucketPrefix } from "../../storage/keys";
 import { cacheGeneration, IsolateCache, ISOLATE_CACHE_MS } from "../../lib/isolate-cache";
 import { purgeMessage } from "../buckets/queue";
+import { usageMeter } from "./usage";
 import { identityCache, identityCacheKey, identityPoliciesWith, type IdentityPolicies } from "../iam/principal";
 
 export type BucketRow = typeof buckets.$inferSelect;
@@ -87,11 +88,22 @@ export async function listBuckets(env: Env, serviceUuid: string): Promise<Bucket
  */
 export type CreateBucketResult = { kind: "created"; row: BucketRow } | { kind: "exists" } | { kind: "deleting" };
 
-export async function createBucket(env: Env, serviceUuid: string, name: string): Promise<CreateBucketResult> {
+/**
+ * Usage counting starts from zero for a bucket just created (as S3's CreateBucket does; a deleted
+ * bucket of the same name may have left totals) and for an empty bucket just deleted. With `ctx`
+ * (the data plane) the meter is told after the response; without, before the caller answers.
+ */
+async function resetUsage(env: Env, serviceUuid: string, name: string, ctx?: ExecutionContext): Promise<void> {
+  const reset = usageMeter(env, serviceUuid).resetBucket(serviceUuid, name);
+  if (ctx) ctx.waitUntil(reset.catch(() => {}));
+  else await reset;
+}
+
+export async function createBucket(env: Env, serviceUuid: string, name: string, ctx?: ExecutionContext): Promise<CreateBucketResult> {
+  let row: BucketRow | undefined;
   try {
     // Only the columns this layer owns: every other column keeps its default.
-    const [row] = await db(env).insert(buckets).values({ serviceUuid, name, createdAt: isoMicro() }).returning();
-    return { kind: "created", row: row! };
+    [row] = await db(env).insert(buckets).values({ serviceUuid, name, createdAt: isoMicro() }).returning();
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
     const existing = await db(env)
@@ -101,6 +113,8 @@ export async function createBucket(env: Env, serviceUuid: string, name: string):
       .get();
     return existing?.deletedAt ? { kind: "deleting" } : { kind: "exists" };
   }
+  await resetUsage(env, serviceUuid, name, ctx);
+  return { kind: "created", row: row! };
 }
 
 export type DeleteBucketResult = "deleted" | "not-empty" | "missing";
@@ -124,12 +138,13 @@ export async function queuePurge(env: Env, serviceUuid: string, name: string): P
  * aborts multipart uploads in progress, sweeps anything a stale isolate wrote meanwhile and frees
  * the name.
  */
-export async function deleteBucket(env: Env, serviceUuid: string, name: string): Promise<DeleteBucketResult> {
+export async function deleteBucket(env: Env, serviceUuid: string, name: string, ctx?: ExecutionContext): Promise<DeleteBucketResult> {
   const prefix = bucketPrefix(serviceUuid, name);
   const probe = await env.OBJECTS.list({ prefix, limit: 1 });
   if (probe.objects.length > 0) return "not-empty";
   if ((await markBucketDeleted(env, serviceUuid, name)) !== "marked") return "missing";
   await queuePurge(env, serviceUuid, name);
+  await resetUsage(env, serviceUuid, name, ctx);
   return "deleted";
 }
 

@@ -10,7 +10,7 @@ import { CoreError, conflict, invalid, notFound } from "../errors";
 import { assertMutable, findService, getServiceParts, type ServiceRow, serviceDomains } from "../services";
 import { domainVerifier, type Verification } from "./dns";
 import { forgetHost } from "./site";
-import { insertWhere } from "./sql";
+import { insertWhere } from "../../storage/sql";
 import { byCreation, type CustomDomainRow, customDomainView } from "./views";
 
 /** Vendor limit. */
