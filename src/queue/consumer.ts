@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { retryDelaySeconds } from "../lib/backoff";
-import { queueHandlers, type QueueDeps } from "./handlers";
+import type { QueueDeps } from "../core/queue-handler";
+import { queueHandlers } from "./handlers";
 
 const Envelope = z.object({ kind: z.string() }).loose();
 

@@ -19,7 +19,7 @@ import { usageMeter } from "../s3/usage";
 import { assertMutable, findService } from "../services";
 
 export const BUCKET_NAME_MAX = 254;
-export const BUCKET_NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
+const BUCKET_NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
 
 /** The control plane's naming rule; null when the name is acceptable. */
 export function bucketNameProblem(name: string): string | null {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { QueueHandler } from "../queue-handler";
 import { DEFAULT_PURGE_PAGES, purgeBucket } from "./purge";
 
-export const BucketPurgeMessage = z.object({
+const BucketPurgeMessage = z.object({
   kind: z.literal("bucket-purge"),
   service_uuid: z.string().min(1),
   bucket: z.string().min(1),

@@ -23,7 +23,7 @@ export const MiB = 1024 * 1024;
 export const MULTIPART_THRESHOLD = 64 * MiB;
 /** At least this part size; larger when 10,000 parts would not cover the object. */
 export const MIN_PART_SIZE = 8 * MiB;
-export const PART_CONCURRENCY = 4;
+const PART_CONCURRENCY = 4;
 /** Attempts per object when the failure is transient (network, 5xx, throttling). */
 export const OBJECT_ATTEMPTS = 3;
 

@@ -51,7 +51,7 @@ export const tuning = {
   multipartThreshold: MULTIPART_THRESHOLD,
 };
 /** Deliveries of a configure or listing step that failed transiently, before the job gives up on it. */
-export const STEP_ATTEMPTS = 5;
+const STEP_ATTEMPTS = 5;
 
 // ---------------------------------------------------------------- messages and payloads
 
@@ -86,11 +86,7 @@ const CopyPayload = z.object({
 type CopyPayload = z.infer<typeof CopyPayload>;
 
 /** Sends tasks as messages (sendBatch takes at most 100). A retried listing step waits its backoff. */
-export async function sendTasks(
-  env: Env,
-  jobUuid: string,
-  tasks: { taskId: string; kind: "list" | "copy"; payload: string }[],
-): Promise<void> {
+async function sendTasks(env: Env, jobUuid: string, tasks: { taskId: string; kind: "list" | "copy"; payload: string }[]): Promise<void> {
   const messages = tasks.map((t) => {
     const body: JobMessage = { kind: t.kind === "list" ? "job-list" : "job-copy", job: jobUuid, task: t.taskId };
     const attempt = t.kind === "list" ? (ListPayload.safeParse(JSON.parse(t.payload)).data?.attempt ?? 1) : 1;

@@ -6,7 +6,7 @@ import { and, asc, eq, isNull } from "drizzle-orm";
 import { isoMicro } from "../../lib/time";
 import { buckets } from "../../schema/tables";
 import { db, isUniqueViolation } from "../../storage/db";
-import { bucketPrefix } from "../../storage/keys";
+import { anyObject } from "../../storage/objects";
 import { cacheGeneration, IsolateCache, ISOLATE_CACHE_MS } from "../../lib/isolate-cache";
 import { purgeMessage } from "../buckets/queue";
 import { usageMeter } from "./usage";
@@ -22,7 +22,7 @@ const bucketQuery = (d: ReturnType<typeof db>, serviceUuid: string, name: string
 const live = (rows: BucketRow[]): BucketRow | null => (rows[0] && rows[0].deletedAt === null ? rows[0] : null);
 
 /** The live bucket, or null (absent or deleted). */
-export async function findBucket(env: Env, serviceUuid: string, name: string): Promise<BucketRow | null> {
+async function findBucket(env: Env, serviceUuid: string, name: string): Promise<BucketRow | null> {
   return live(await bucketQuery(db(env), serviceUuid, name));
 }
 
@@ -139,9 +139,7 @@ export async function queuePurge(env: Env, serviceUuid: string, name: string): P
  * the name.
  */
 export async function deleteBucket(env: Env, serviceUuid: string, name: string, ctx?: ExecutionContext): Promise<DeleteBucketResult> {
-  const prefix = bucketPrefix(serviceUuid, name);
-  const probe = await env.OBJECTS.list({ prefix, limit: 1 });
-  if (probe.objects.length > 0) return "not-empty";
+  if (await anyObject(env, serviceUuid, name)) return "not-empty";
   if ((await markBucketDeleted(env, serviceUuid, name)) !== "marked") return "missing";
   await queuePurge(env, serviceUuid, name);
   await resetUsage(env, serviceUuid, name, ctx);
