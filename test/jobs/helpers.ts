@@ -48,13 +48,13 @@ export async function s3Keys(tenant: Tenant, serviceUuid: string, inline: Record
 }
 
 /** RFC 3986 path encoding of a key ("/" kept). */
-export const encodeKey = (key: string) =>
+const encodeKey = (key: string) =>
   encodeURIComponent(key)
     .replace(/%2F/g, "/")
     .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** A signed S3 request to the storage's own endpoint, served by the Worker (no network). */
-export async function s3(
+async function s3(
   st: Storage,
   method: string,
   path: string,
@@ -108,6 +108,10 @@ export async function putMultipart(
   return /<ETag>([^<]+)<\/ETag>/.exec(text)![1]!.replace(/&quot;/g, '"');
 }
 
+async function sha256(data: Uint8Array): Promise<string> {
+  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", data))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export async function get(st: Storage, bucket: string, key: string) {
   const r = await s3(st, "GET", `/${bucket}/${encodeKey(key)}`);
   const body = new Uint8Array(await r.arrayBuffer());
@@ -139,23 +143,6 @@ export async function listBuckets(st: Storage): Promise<string[]> {
   const xml = await r.text();
   expect(r.status, xml).toBe(200);
   return [...xml.matchAll(/<Name>([^<]*)<\/Name>/g)].map((m) => m[1]!);
-}
-
-export async function sha256(data: Uint8Array): Promise<string> {
-  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", data))].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Deterministic pseudo-random bytes (xorshift), generated in memory. */
-export function bytes(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
 }
 
 export const jobBody = (source: Storage, target: Storage, sourceBucket?: string, targetBucket?: string) => ({

@@ -8,7 +8,8 @@ import { ISOLATE_CACHE_MS } from "../../src/lib/isolate-cache";
 import { bucketPrefix, objectKey, servicePrefix } from "../../src/storage/keys";
 import { privateNet, publicNet, settle } from "../helpers/api";
 import { deliver } from "../helpers/queue";
-import { bytes, meterOf, newBucket, s3Client, s3Service, s3User, type S3Env } from "../s3/helpers";
+import { meterOf, newBucket, s3Client, s3Service, s3User, type S3Env } from "../s3/helpers";
+import { bytes } from "../helpers/bytes";
 
 /** What the Worker sent to the JOBS queue (with options), captured so the test delivers it. */
 function captureQueue() {

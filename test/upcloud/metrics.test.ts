@@ -16,7 +16,8 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { getHourlyUsage } from "../../src/core/s3/usage";
 import { call, expectProblem, invalidNames, newService, newTenant, unique } from "../helpers/api";
 import { deliver } from "../helpers/queue";
-import { bytes, meterOf, s3Client, s3Service, s3User, type S3Env } from "../s3/helpers";
+import { meterOf, s3Client, s3Service, s3User, type S3Env } from "../s3/helpers";
+import { bytes } from "../helpers/bytes";
 
 const MiB = 1024 * 1024;
 const HOUR = 3_600_000;
