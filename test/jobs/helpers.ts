@@ -19,7 +19,7 @@ export interface Storage {
 
 export async function storage(tenant: Tenant, opts: { inline?: Record<string, unknown> } = {}): Promise<Storage> {
   const svc = await newService(tenant);
-  const host = svc.endpoints.find((e: { type: string; mode: string }) => e.type === "public" && e.mode === "api").domain_name as string;
+  const host = svc.endpoints.find((e: { type: string; mode: string }) => e.type === "public" && e.mode === "api")!.domain_name as string;
   const keys = await s3Keys(tenant, svc.uuid, opts.inline);
   return { tenant, uuid: svc.uuid, host, endpoint: `http://${host}:8787`, ...keys };
 }

@@ -86,7 +86,8 @@ export interface S3Env {
 export async function s3Service(): Promise<S3Env> {
   const tenant = await newTenant();
   const service = await newService(tenant);
-  const host = service.endpoints.find((e: { type: string; mode: string }) => e.type === "public" && e.mode === "api").domain_name as string;
+  const host = service.endpoints.find((e: { type: string; mode: string }) => e.type === "public" && e.mode === "api")!
+    .domain_name as string;
   return { tenant, service, host };
 }
 

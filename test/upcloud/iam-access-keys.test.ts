@@ -38,7 +38,7 @@ describe("IAM access keys", () => {
       for (const secret of secrets) expect(r.text).not.toContain(secret);
       expect(r.text).not.toContain("secret_access_key");
     }
-    expect(later[0]!.json.map((k: { access_key_id: string }) => k.access_key_id)).toEqual(ids);
+    expect((later[0]!.json as { access_key_id: string }[]).map((k) => k.access_key_id)).toEqual(ids);
     expect(Object.keys(later[1]!.json).sort()).toEqual(["access_key_id", "created_at", "last_used_at", "status"]);
   });
 

@@ -141,7 +141,7 @@ describe("usage metrics and metric series", () => {
     expect(m.json).toEqual({ total_objects: 5, total_size_bytes: 5 * MiB + 770 });
     expect((await e.tenant.api("GET", `/${uuid}`)).json.usage).toEqual({ total_objects: 5, total_size_bytes: 5 * MiB + 770 });
     const listed = (await e.tenant.api("GET", "?limit=100")).json.find((s: { uuid: string }) => s.uuid === uuid);
-    expect(listed.usage).toEqual({ total_objects: 5, total_size_bytes: 5 * MiB + 770 });
+    expect(listed!.usage).toEqual({ total_objects: 5, total_size_bytes: 5 * MiB + 770 });
     const buckets = (await e.tenant.api("GET", `/${uuid}/buckets`)).json;
     expect(buckets).toEqual(
       [
@@ -275,8 +275,8 @@ describe("usage metrics and metric series", () => {
     ]);
     // The 24h total agrees with the sum of the hours and with the current totals.
     const sum = (k: string) => hourly.reduce((n, h) => n + ((h as Record<string, unknown>)[k] as number), 0);
-    expect(day.json[0].bytes_created - day.json[0].bytes_deleted).toBe(sum("bytes_created") - sum("bytes_deleted"));
-    expect(day.json[0].bytes_total).toBe((await e.tenant.api("GET", `/${uuid}/metrics`)).json.total_size_bytes);
+    expect(day.json[0]!.bytes_created - day.json[0]!.bytes_deleted).toBe(sum("bytes_created") - sum("bytes_deleted"));
+    expect(day.json[0]!.bytes_total).toBe((await e.tenant.api("GET", `/${uuid}/metrics`)).json.total_size_bytes);
   });
 
   it("reports zeros for a service without traffic and keeps services apart", async () => {
