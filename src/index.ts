@@ -1,6 +1,7 @@
 import { reconcileLifecycles } from "./core/reconcile";
 import { handleFetch } from "./front";
 import { consumeBatch } from "./queue/consumer";
+import { queueDeps } from "./compose";
 
 export { ServiceLifecycle } from "./durable/service-lifecycle";
 export { UsageMeter } from "./durable/usage-meter";
@@ -9,7 +10,7 @@ export default {
   // Every request goes through the front door's routing table (src/front.ts).
   fetch: handleFetch,
   async queue(batch, env) {
-    await consumeBatch(batch, env);
+    await consumeBatch(batch, env, queueDeps);
   },
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(reconcileLifecycles(env));

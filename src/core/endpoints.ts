@@ -74,7 +74,8 @@ export function parseEndpointHost(
 }
 
 /** Which static website a Host names. Hosts are compared lower case, without a trailing dot. */
-export type WebsiteHost = { kind: "primary"; host: string; label: string } | { kind: "custom"; host: string };
+import type { WebsiteHost } from "./websites/site";
+export type { WebsiteHost };
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 

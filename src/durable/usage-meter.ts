@@ -303,13 +303,6 @@ export class UsageMeter extends DurableObject<Env> {
       .map((r) => toHourly(r));
   }
 
-  async lastUsed(accessKeyId: string): Promise<number | null> {
-    const r = this.ctx.storage.sql
-      .exec<{ last_used: number }>("SELECT last_used FROM key_use WHERE access_key = ?", accessKeyId)
-      .toArray()[0];
-    return r?.last_used ?? null;
-  }
-
   override async alarm(): Promise<void> {
     this.alarmArmed = false;
     await this.flush();

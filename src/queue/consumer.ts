@@ -1,17 +1,18 @@
 import { z } from "zod";
+import { retryDelaySeconds } from "../lib/backoff";
+import type { QueueDeps } from "../core/queue-handler";
 import { queueHandlers } from "./handlers";
 
 const Envelope = z.object({ kind: z.string() }).loose();
 
-/** Exponential backoff for retried messages: 10 s, 20 s, 40 s … capped at 10 minutes. */
-export const retryDelaySeconds = (attempts: number) => Math.min(600, 10 * 2 ** Math.max(0, attempts - 1));
+export { retryDelaySeconds };
 
 /**
  * Validates every message before acting on it. A message no handler can ever accept (unknown kind,
  * wrong shape) is logged and acknowledged: retrying it cannot help. A handler failure is retried with
  * backoff; after max_retries the queue moves it to the dead-letter queue.
  */
-export async function consumeBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+export async function consumeBatch(batch: MessageBatch<unknown>, env: Env, deps: QueueDeps): Promise<void> {
   for (const msg of batch.messages) {
     const env1 = Envelope.safeParse(msg.body);
     const handler = env1.success ? queueHandlers[env1.data.kind] : undefined;
@@ -30,7 +31,7 @@ export async function consumeBatch(batch: MessageBatch<unknown>, env: Env): Prom
       continue;
     }
     try {
-      await handler.run(parsed.data, env);
+      await handler.run(parsed.data, env, deps);
       msg.ack();
     } catch (e) {
       console.error(

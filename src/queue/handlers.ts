@@ -1,12 +1,6 @@
-import type { z } from "zod";
 import { bucketPurgeHandler } from "../core/buckets/queue";
 import { jobQueueHandlers } from "../core/jobs/queue";
-
-/** A kind of background work carried on the JOBS queue. `run` must be idempotent: messages can be redelivered. */
-export interface QueueHandler<S extends z.ZodType = z.ZodType> {
-  schema: S;
-  run(body: z.infer<S>, env: Env): Promise<void>;
-}
+import type { QueueHandler } from "../core/queue-handler";
 
 /** Every message kind the consumer knows, by its `kind` field. Add one line per kind. */
 export const queueHandlers: Record<string, QueueHandler> = {

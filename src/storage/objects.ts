@@ -29,9 +29,9 @@ export interface ObjectLocation {
   key: string;
 }
 
-export const r2KeyOf = (loc: ObjectLocation) => objectKey(loc.serviceUuid, loc.bucket, loc.key);
+const r2KeyOf = (loc: ObjectLocation) => objectKey(loc.serviceUuid, loc.bucket, loc.key);
 /** Where a bucket's side records live (outside the bucket's own prefix, so never listed as objects). */
-export const sideRecordPrefix = (serviceUuid: string, bucket: string) => `${servicePrefix(serviceUuid)}.cs/${bucket}/`;
+const sideRecordPrefix = (serviceUuid: string, bucket: string) => `${servicePrefix(serviceUuid)}.cs/${bucket}/`;
 const sideKeyOf = (loc: ObjectLocation) => sideRecordPrefix(loc.serviceUuid, loc.bucket) + loc.key;
 
 /** Algorithms whose checksum S3 stores with an object (MD5 is the ETag, not a checksum). */
@@ -443,7 +443,7 @@ export async function purgeBucketStorage(env: Env, serviceUuid: string, bucket: 
 }
 
 /** Aborts every upload of a bucket (or of the whole service): bucket deletion and purges. */
-export async function abortUploads(env: Env, serviceUuid: string, bucket?: string): Promise<number> {
+async function abortUploads(env: Env, serviceUuid: string, bucket?: string): Promise<number> {
   const conds = [eq(s3MultipartUploads.serviceUuid, serviceUuid)];
   if (bucket !== undefined) conds.push(eq(s3MultipartUploads.bucket, bucket));
   const rows = await db(env)

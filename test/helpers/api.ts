@@ -1,15 +1,28 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import type { ReplyJson } from "./typed";
 
 export const ADMIN = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
-export const BASE = "http://api.test/1.3/object-storage-2";
+export const BASE = "http://api.test/1.3/object-storage-2" as const;
 
 let seq = 0;
 export const unique = (prefix: string) =>
   `${prefix}-${Date.now().toString(36)}-${(seq++).toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 
-export async function call(method: string, url: string, opts: { headers?: Record<string, string>; body?: unknown; raw?: string } = {}) {
+export interface Reply<J = any> {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: J;
+}
+
+/** One request through the Worker; `json` is typed by the document's operation at this method and path. */
+export async function call<M extends string, U extends string>(
+  method: M,
+  url: U,
+  opts: { headers?: Record<string, string>; body?: unknown; raw?: string } = {},
+): Promise<Reply<ReplyJson<M, U>>> {
   const headers: Record<string, string> = { ...opts.headers };
   let body: string | undefined;
   if (opts.raw !== undefined) body = opts.raw;
@@ -35,7 +48,12 @@ export interface Tenant {
   token: string;
   auth: Record<string, string>;
   /** Calls the UpCloud dialect as this tenant. */
-  api: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => ReturnType<typeof call>;
+  api: <M extends string, P extends string>(
+    method: M,
+    path: P,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ) => Promise<Reply<ReplyJson<M, `/1.3/object-storage-2${P}`>>>;
 }
 
 export async function newTenant(): Promise<Tenant> {

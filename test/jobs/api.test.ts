@@ -60,7 +60,7 @@ describe("POST /jobs", () => {
   it("accepts the private endpoint of a service with a private network, and https or another port", async () => {
     new JobQueue();
     const svc = await newService(t, { networks: [publicNet, privateNet()] });
-    const host = svc.endpoints.find((e: { type: string; mode: string }) => e.type === "private").domain_name;
+    const host = svc.endpoints.find((e: { type: string; mode: string }) => e.type === "private")!.domain_name;
     const body = jobBody(src, dst, "api-src");
     body.target.endpoint_url = `https://${host}:9443/`;
     const r = await t.api("POST", "/jobs", body);
@@ -131,7 +131,7 @@ describe("POST /jobs", () => {
       ["source", "https://user:pw@example.com", "source.endpoint_url"],
       ["source", "https://example.com/?x=1", "source.endpoint_url"],
       ["target", "https://s3.amazonaws.com", "target.endpoint_url"],
-      ["target", `http://${foreign.endpoints[0].domain_name}:8787`, "target.endpoint_url"],
+      ["target", `http://${foreign.endpoints[0]!.domain_name}:8787`, "target.endpoint_url"],
       ["target", `http://${stoppedLabel}.localhost:8787`, "target.endpoint_url"],
       ["target", "http://nosuch.localhost:8787", "target.endpoint_url"],
       ["target", `http://${dst.host}:8787/some/path`, "target.endpoint_url"],

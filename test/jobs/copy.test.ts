@@ -3,21 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { tuning } from "../../src/core/jobs/engine";
 import { S3Client } from "../../src/core/jobs/s3client";
 import { newTenant, type Tenant } from "../helpers/api";
-import {
-  bytes,
-  createBucket,
-  get,
-  head,
-  jobBody,
-  JobQueue,
-  jobRow,
-  listKeys,
-  put,
-  putMultipart,
-  runJob,
-  storage,
-  type Storage,
-} from "./helpers";
+import { bytes } from "../helpers/bytes";
+import { createBucket, get, head, jobBody, JobQueue, jobRow, listKeys, put, putMultipart, runJob, storage, type Storage } from "./helpers";
 
 const MiB = 1024 * 1024;
 const BUCKET = "photos";

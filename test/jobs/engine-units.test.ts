@@ -4,6 +4,7 @@ import { copyObject, MiB, OBJECT_ATTEMPTS, partSize, Streams, targetLookup, type
 import { batches, tuning } from "../../src/core/jobs/engine";
 import { addressableKey, encodeKey, normEtag, S3CallError, S3Client } from "../../src/core/jobs/s3client";
 import { transport } from "../../src/core/jobs/transport";
+import { localS3 } from "../../src/compose";
 import { newTenant, policyDoc } from "../helpers/api";
 import { createBucket, get, jobBody, JobQueue, jobRow, put, runJob, s3Keys, storage } from "./helpers";
 
@@ -119,7 +120,7 @@ describe("transport", () => {
       fetched.push(new Request(input as RequestInfo).url);
       return new Response("external");
     });
-    const { send, drain } = transport(env);
+    const { send, drain } = transport(env, localS3);
     const local = await send(new Request(`${st.endpoint}/`));
     expect(local.status).toBe(403); // anonymous ListBuckets, answered by the S3 data plane itself
     expect(await local.text()).toContain("<Code>AccessDenied</Code>");
@@ -135,7 +136,7 @@ describe("transport", () => {
       received = (await (input as Request).arrayBuffer()).byteLength;
       return new Response(null, { status: 200, headers: { etag: '"abc"' } });
     });
-    const client = new S3Client("target", creds, transport(env).send);
+    const client = new S3Client("target", creds, transport(env, localS3).send);
     const body = new Blob([new Uint8Array(70_000)]).stream();
     expect(await client.putObject("b", "k", body, 70_000, new Headers())).toBe("abc");
     expect(received).toBe(70_000);

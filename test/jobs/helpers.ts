@@ -1,9 +1,8 @@
 import { AwsClient } from "aws4fetch";
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
-import { consumeBatch } from "../../src/queue/consumer";
 import { newService, unique, type Tenant } from "../helpers/api";
+import { deliver } from "../helpers/queue";
 
 /** A service of a tenant, with an S3 user (ECSS3FullAccess) and its keys, reached on its own endpoint. */
 export interface Storage {
@@ -20,7 +19,7 @@ export interface Storage {
 
 export async function storage(tenant: Tenant, opts: { inline?: Record<string, unknown> } = {}): Promise<Storage> {
   const svc = await newService(tenant);
-  const host = svc.endpoints.find((e: { type: string; mode: string }) => e.type === "public" && e.mode === "api").domain_name as string;
+  const host = svc.endpoints.find((e: { type: string; mode: string }) => e.type === "public" && e.mode === "api")!.domain_name as string;
   const keys = await s3Keys(tenant, svc.uuid, opts.inline);
   return { tenant, uuid: svc.uuid, host, endpoint: `http://${host}:8787`, ...keys };
 }
@@ -49,13 +48,13 @@ export async function s3Keys(tenant: Tenant, serviceUuid: string, inline: Record
 }
 
 /** RFC 3986 path encoding of a key ("/" kept). */
-export const encodeKey = (key: string) =>
+const encodeKey = (key: string) =>
   encodeURIComponent(key)
     .replace(/%2F/g, "/")
     .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** A signed S3 request to the storage's own endpoint, served by the Worker (no network). */
-export async function s3(
+async function s3(
   st: Storage,
   method: string,
   path: string,
@@ -109,6 +108,10 @@ export async function putMultipart(
   return /<ETag>([^<]+)<\/ETag>/.exec(text)![1]!.replace(/&quot;/g, '"');
 }
 
+async function sha256(data: Uint8Array): Promise<string> {
+  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", data))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export async function get(st: Storage, bucket: string, key: string) {
   const r = await s3(st, "GET", `/${bucket}/${encodeKey(key)}`);
   const body = new Uint8Array(await r.arrayBuffer());
@@ -140,23 +143,6 @@ export async function listBuckets(st: Storage): Promise<string[]> {
   const xml = await r.text();
   expect(r.status, xml).toBe(200);
   return [...xml.matchAll(/<Name>([^<]*)<\/Name>/g)].map((m) => m[1]!);
-}
-
-export async function sha256(data: Uint8Array): Promise<string> {
-  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", data))].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Deterministic pseudo-random bytes (xorshift), generated in memory. */
-export function bytes(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
 }
 
 export const jobBody = (source: Storage, target: Storage, sourceBucket?: string, targetBucket?: string) => ({
@@ -191,7 +177,6 @@ export class JobQueue {
   readonly pending: Queued[] = [];
   /** Every message ever sent, in order. */
   readonly log: Queued[] = [];
-  private seq = 0;
 
   constructor() {
     vi.spyOn(env.JOBS, "send").mockImplementation(async (body: unknown) => {
@@ -211,14 +196,7 @@ export class JobQueue {
 
   /** Delivers these message bodies as one batch through the consumer; fails the test on any retry. */
   async deliver(bodies: Queued[]): Promise<void> {
-    const batch = createMessageBatch(
-      "stowage-jobs",
-      bodies.map((body) => ({ id: `m${this.seq++}`, timestamp: new Date(), attempts: 1, body })),
-    );
-    const ctx = createExecutionContext();
-    await consumeBatch(batch, env);
-    const result = await getQueueResult(batch, ctx);
-    expect(result.retryMessages, "no message should need a retry").toEqual([]);
+    expect(await deliver(bodies), "no message should need a retry").toEqual([]);
   }
 
   /** Takes the first pending message matching `pred` (default: any) off the queue and delivers it. */

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { tuning } from "../../src/core/jobs/engine";
 import { newTenant, type Tenant } from "../helpers/api";
-import { bytes, createBucket, get, jobBody, JobQueue, jobRow, listBuckets, listKeys, put, runJob, storage, type Storage } from "./helpers";
+import { createBucket, get, jobBody, JobQueue, jobRow, listBuckets, listKeys, put, runJob, storage, type Storage } from "./helpers";
+import { bytes } from "../helpers/bytes";
 
 let t: Tenant;
 let src: Storage;

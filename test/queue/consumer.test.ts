@@ -1,9 +1,9 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { consumeBatch, retryDelaySeconds } from "../../src/queue/consumer";
+import { retryDelaySeconds } from "../../src/queue/consumer";
 import { queueHandlers } from "../../src/queue/handlers";
+import { consume } from "../helpers/queue";
 
 const seen: number[] = [];
 const KIND = "test-consumer-kind";
@@ -23,16 +23,13 @@ describe("queue consumer", () => {
         seen.push(body.n);
       },
     };
-    const batch = createMessageBatch("stowage-jobs", [
+    const result = await consume([
       { id: "ok", timestamp: new Date(), attempts: 1, body: { kind: KIND, n: 7 } },
       { id: "fails", timestamp: new Date(), attempts: 3, body: { kind: KIND, n: -1 } },
       { id: "bad-shape", timestamp: new Date(), attempts: 1, body: { kind: KIND, n: "seven" } },
       { id: "unknown", timestamp: new Date(), attempts: 1, body: { kind: "no-such-kind" } },
       { id: "not-object", timestamp: new Date(), attempts: 1, body: "hello" },
     ]);
-    const ctx = createExecutionContext();
-    await consumeBatch(batch, env);
-    const result = await getQueueResult(batch, ctx);
     expect(seen).toEqual([7]);
     expect(result.explicitAcks.sort()).toEqual(["bad-shape", "not-object", "ok", "unknown"]);
     expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["fails"]);

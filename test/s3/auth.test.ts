@@ -1,7 +1,8 @@
 import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { crc32, toBase64 } from "../../src/core/sigv4";
-import { bodyText, bytes, md5Hex, newBucket, s3Client, s3Service, s3User, type Keys, type S3Env, s3Error } from "./helpers";
+import { bodyText, md5Hex, newBucket, s3Client, s3Service, s3User, type Keys, type S3Env, s3Error } from "./helpers";
+import { bytes } from "../helpers/bytes";
 import {
   amzDate,
   fetchWorker,

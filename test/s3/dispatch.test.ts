@@ -75,7 +75,7 @@ describe("dispatch", () => {
   it("refuses S3 on a service being deleted", async () => {
     const t = await newTenant();
     const svc = await newService(t);
-    const host = svc.endpoints.find((x: { type: string; mode: string }) => x.type === "public" && x.mode === "api").domain_name as string;
+    const host = svc.endpoints.find((x: { type: string; mode: string }) => x.type === "public" && x.mode === "api")!.domain_name as string;
     const del = await t.api("DELETE", `/${svc.uuid}?force=true`);
     expect(del.status, del.text).toBe(204);
     const res = await fetchWorker(`http://${host}/some-bucket/key`);

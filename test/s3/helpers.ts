@@ -86,7 +86,8 @@ export interface S3Env {
 export async function s3Service(): Promise<S3Env> {
   const tenant = await newTenant();
   const service = await newService(tenant);
-  const host = service.endpoints.find((e: { type: string; mode: string }) => e.type === "public" && e.mode === "api").domain_name as string;
+  const host = service.endpoints.find((e: { type: string; mode: string }) => e.type === "public" && e.mode === "api")!
+    .domain_name as string;
   return { tenant, service, host };
 }
 
@@ -150,25 +151,8 @@ export function s3Client(e: S3Env, keys: Keys | null, opts: ClientOptions = {}):
 
 export const newBucket = () => unique("b").toLowerCase();
 
-/** Raw fetch through the Worker (for hand-built requests). */
-export function send(url: string, init: RequestInit = {}): Promise<Response> {
-  return exports.default.fetch(new Request(url, init));
-}
-
 export async function bodyText(b: unknown): Promise<string> {
   return await (b as { transformToString(): Promise<string> }).transformToString();
-}
-
-export function bytes(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
 }
 
 export async function md5Hex(data: Uint8Array | string): Promise<string> {

@@ -11,7 +11,8 @@ import { crc32, deriveSigningKey, hmacHex, toBase64 } from "../../src/core/sigv4
 import { invalidateIsolateCaches, IsolateCache, ISOLATE_CACHE_MS } from "../../src/lib/isolate-cache";
 import { buckets } from "../../src/schema/tables";
 import { db } from "../../src/storage/db";
-import { bytes, md5Hex, meterOf, newBucket, s3Client, s3Service, s3User, settleMeter, type Keys, type S3Env } from "./helpers";
+import { md5Hex, meterOf, newBucket, s3Client, s3Service, s3User, settleMeter, type Keys, type S3Env } from "./helpers";
+import { bytes } from "../helpers/bytes";
 import { signedFetch, signedRequest } from "./sign";
 
 let e: S3Env;

@@ -3,7 +3,8 @@
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import type { UsageEvent } from "../../src/core/s3/usage";
-import { bytes, meterOf, newBucket, s3Client, s3Service, s3User, settleMeter } from "./helpers";
+import { meterOf, newBucket, s3Client, s3Service, s3User, settleMeter } from "./helpers";
+import { bytes } from "../helpers/bytes";
 import { signedFetch } from "./sign";
 
 const svc = () => `meter-index-${crypto.randomUUID()}`;

@@ -15,7 +15,8 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { getBucketUsage, getHourlyUsage, getUsage } from "../../src/core/s3/usage";
-import { bytes, meterOf, newBucket, s3Client, s3Service, s3User } from "./helpers";
+import { meterOf, newBucket, s3Client, s3Service, s3User } from "./helpers";
+import { bytes } from "../helpers/bytes";
 
 const MiB = 1024 * 1024;
 

@@ -15,7 +15,8 @@ import {
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { purgeBucket } from "../../src/core/buckets/purge";
-import { bytes, md5Hex, newBucket, s3Client, s3Service, s3User, type S3Env, s3Error } from "./helpers";
+import { md5Hex, newBucket, s3Client, s3Service, s3User, type S3Env, s3Error } from "./helpers";
+import { bytes } from "../helpers/bytes";
 
 const MiB = 1024 * 1024;
 

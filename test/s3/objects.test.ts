@@ -9,7 +9,8 @@ import {
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { bodyText, bytes, md5Hex, newBucket, s3Client, s3Service, s3User, type S3Env, s3Error } from "./helpers";
+import { bodyText, md5Hex, newBucket, s3Client, s3Service, s3User, type S3Env, s3Error } from "./helpers";
+import { bytes } from "../helpers/bytes";
 
 let e: S3Env;
 let client: ReturnType<typeof s3Client>["client"];

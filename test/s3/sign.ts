@@ -3,10 +3,11 @@
 import { AwsV4Signer } from "aws4fetch";
 import { exports } from "cloudflare:workers";
 import type { Keys } from "./helpers";
+import { concat } from "../helpers/bytes";
 
 const enc = new TextEncoder();
 
-export const hex = (b: ArrayBuffer | Uint8Array) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, "0")).join("");
+const hex = (b: ArrayBuffer | Uint8Array) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, "0")).join("");
 export const sha256Hex = async (data: Uint8Array | string) =>
   hex(await crypto.subtle.digest("SHA-256", typeof data === "string" ? enc.encode(data) : data));
 
@@ -134,16 +135,6 @@ async function signingKey(secret: string, date: string, region: string): Promise
   const kRegion = await hmac(kDate, region);
   const kService = await hmac(kRegion, "s3");
   return hmac(kService, "aws4_request");
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /**

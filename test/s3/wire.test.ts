@@ -11,7 +11,8 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { bytes, md5Hex, newBucket, s3Client, s3Service, s3User, type Keys, type S3Env } from "./helpers";
+import { md5Hex, newBucket, s3Client, s3Service, s3User, type Keys, type S3Env } from "./helpers";
+import { bytes } from "../helpers/bytes";
 import { signedFetch } from "./sign";
 
 const MiB = 1024 * 1024;

@@ -30,7 +30,7 @@ tenancySuite<World>({
     const b = await newTenant();
     const tokens = await call("GET", `/admin/v1/accounts/${a.accountId}/tokens`, { headers: ADMIN });
     expect(tokens.status).toBe(200);
-    return { a, b, tokenId: tokens.json[0].id };
+    return { a, b, tokenId: tokens.json[0]!.id };
   },
   callers: (w) => ({
     anonymous: caller({}),

@@ -6,41 +6,11 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { HttpRequest } from "@smithy/protocol-http";
 import { describe, expect, it } from "vitest";
 import { parseAuth, verify } from "../../src/core/sigv4";
+import { WebSha256 } from "../helpers/web-sha256";
 
 const AKID = "AKIAEXAMPLEKEY000001";
 const SECRET = "s3cr3t-accept-encoding";
 const NOW = new Date("2026-11-21T23:30:20Z");
-
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const bytesOf = (d: SourceData) =>
-  typeof d === "string"
-    ? new TextEncoder().encode(d)
-    : d instanceof ArrayBuffer
-      ? new Uint8Array(d)
-      : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-
-/** SHA-256 / HMAC over WebCrypto, in the shape @smithy/signature-v4 expects. */
-class WebSha256 {
-  private parts: Uint8Array[] = [];
-  constructor(private readonly secret?: SourceData) {}
-  update(data: SourceData): void {
-    this.parts.push(bytesOf(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    const all = new Uint8Array(this.parts.reduce((n, p) => n + p.length, 0));
-    let offset = 0;
-    for (const p of this.parts) {
-      all.set(p, offset);
-      offset += p.length;
-    }
-    if (this.secret === undefined) return new Uint8Array(await crypto.subtle.digest("SHA-256", all));
-    const key = await crypto.subtle.importKey("raw", bytesOf(this.secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    return new Uint8Array(await crypto.subtle.sign("HMAC", key, all));
-  }
-  reset(): void {
-    this.parts = [];
-  }
-}
 
 async function signedGet(acceptEncoding: string): Promise<Record<string, string>> {
   const signer = new SignatureV4({

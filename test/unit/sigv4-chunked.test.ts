@@ -17,6 +17,7 @@ import {
   type ChunkSigning,
   type VerifiedAuth,
 } from "../../src/core/sigv4";
+import { concat } from "../helpers/bytes";
 
 const AKID = "AKIAEXAMPLEKEY000001";
 const SECRET = "test-secret/with+chars=";
@@ -56,16 +57,6 @@ async function trailerSignature(prev: string, canonical: string): Promise<string
 function randomBytes(n: number): Uint8Array {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i += 65536) crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
   return out;
 }
 

@@ -8,6 +8,7 @@ import { HttpRequest } from "@smithy/protocol-http";
 import { AwsClient } from "aws4fetch";
 import { describe, expect, it } from "vitest";
 import { decodeBody, parseAuth, verify, type VerifyResult } from "../../src/core/sigv4";
+import { WebSha256 } from "../helpers/web-sha256";
 
 const AKID = "AKIAEXAMPLEKEY000001";
 const SECRET = "s3cr3t/with+odd=chars~and spaces";
@@ -148,35 +149,6 @@ describe("aws4fetch", () => {
     if (result.ok) expect(result.auth.securityToken).toBe("FwoGZXIvYXdzEXAMPLE+/=");
   });
 });
-
-/** WebCrypto-backed hash for the smithy signer (the SDK normally brings @aws-crypto). */
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-function bytesOf(data: SourceData): Uint8Array {
-  if (typeof data === "string") return new TextEncoder().encode(data);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
-class WebSha256 {
-  private parts: Uint8Array[] = [];
-  constructor(private readonly secret?: SourceData) {}
-  update(data: SourceData): void {
-    this.parts.push(bytesOf(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    const all = new Uint8Array(this.parts.reduce((n, p) => n + p.length, 0));
-    let offset = 0;
-    for (const p of this.parts) {
-      all.set(p, offset);
-      offset += p.length;
-    }
-    if (this.secret === undefined) return new Uint8Array(await crypto.subtle.digest("SHA-256", all));
-    const key = await crypto.subtle.importKey("raw", bytesOf(this.secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    return new Uint8Array(await crypto.subtle.sign("HMAC", key, all));
-  }
-  reset(): void {
-    this.parts = [];
-  }
-}
 
 /** What the SDK's querystring builder sends. */
 function queryString(query: Record<string, string | string[] | null>): string {

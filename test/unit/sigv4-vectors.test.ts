@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { decodeBody, parseAuth, verify, type BodyResult, type DecodedBody, type ParsedAuth, type VerifyResult } from "../../src/core/sigv4";
+import { concat } from "../helpers/bytes";
 
 const AKID = "AKIAIOSFODNN7EXAMPLE";
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -155,13 +156,7 @@ function chunkedBody(signatures: string[], sizes: number[], tail: string): Uint8
     parts.push(encoder.encode(size > 0 ? "\r\n" : ""));
   });
   parts.push(encoder.encode(tail));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 describe("SigV4 chunked upload example (STREAMING-AWS4-HMAC-SHA256-PAYLOAD)", () => {

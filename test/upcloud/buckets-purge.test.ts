@@ -1,15 +1,15 @@
 import { CreateMultipartUploadCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { purgeBucket } from "../../src/core/buckets/purge";
 import { runBucketPurge, type BucketPurgeMessageT } from "../../src/core/buckets/queue";
 import { PURGE_DELAY_SECONDS } from "../../src/core/s3/buckets";
 import { ISOLATE_CACHE_MS } from "../../src/lib/isolate-cache";
-import { consumeBatch } from "../../src/queue/consumer";
 import { bucketPrefix, objectKey, servicePrefix } from "../../src/storage/keys";
 import { privateNet, publicNet, settle } from "../helpers/api";
-import { bytes, meterOf, newBucket, s3Client, s3Service, s3User, type S3Env } from "../s3/helpers";
+import { deliver } from "../helpers/queue";
+import { meterOf, newBucket, s3Client, s3Service, s3User, type S3Env } from "../s3/helpers";
+import { bytes } from "../helpers/bytes";
 
 /** What the Worker sent to the JOBS queue (with options), captured so the test delivers it. */
 function captureQueue() {
@@ -19,18 +19,6 @@ function captureQueue() {
     return undefined as never;
   });
   return sent;
-}
-
-let seq = 0;
-/** Delivers bodies as one batch through the real consumer; returns the ids it asked to retry. */
-async function deliver(bodies: BucketPurgeMessageT[], attempts = 1): Promise<string[]> {
-  const batch = createMessageBatch(
-    "stowage-jobs",
-    bodies.map((body) => ({ id: `p${seq++}`, timestamp: new Date(), attempts, body })),
-  );
-  const ctx = createExecutionContext();
-  await consumeBatch(batch, env);
-  return (await getQueueResult(batch, ctx)).retryMessages.map((m: { msgId: string }) => m.msgId);
 }
 
 async function countKeys(prefix: string): Promise<number> {

@@ -9,7 +9,8 @@ import {
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { call, expectProblem, invalidNames, newService, newTenant, settle, unique } from "../helpers/api";
-import { bytes, meterOf, newBucket, s3Client, s3Service, s3User, type S3Env, s3Error } from "../s3/helpers";
+import { meterOf, newBucket, s3Client, s3Service, s3User, type S3Env, s3Error } from "../s3/helpers";
+import { bytes } from "../helpers/bytes";
 
 /** Waits until the meter's totals for `bucket` show `objects` objects (S3 requests are metered after their response). */
 async function meterTotals(serviceUuid: string, bucket: string, objects: number): Promise<void> {

@@ -25,7 +25,7 @@ describe("IAM managed policies", () => {
     }
     const g = await t.api("GET", `/${s.uuid}/policies/ECSS3FullAccess`);
     expect(g.status).toBe(200);
-    expect(JSON.parse(decodeURIComponent(g.json.document))).toEqual({
+    expect(JSON.parse(decodeURIComponent(g.json.document!))).toEqual({
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }],
     });
@@ -59,7 +59,7 @@ describe("IAM managed policies", () => {
       "%7B%22Version%22%3A%20%222012-10-17%22%2C%20%20%22Statement%22%3A%20%5B%7B%22Action%22%3A%20%5B%22iam%3AGetUser%22%5D%2C%20%22Resource%22%3A%20%22%2A%22%2C%20%22Effect%22%3A%20%22Allow%22%2C%20%22Sid%22%3A%20%22editor%22%7D%5D%7D";
     const e = await t.api("POST", `/${s.uuid}/policies`, { name: "encoded", document: vendor });
     expect(e.status, e.text).toBe(201);
-    expect(decodeURIComponent(e.json.document)).toBe(decodeURIComponent(vendor));
+    expect(decodeURIComponent(e.json.document!)).toBe(decodeURIComponent(vendor));
     expect(e.json.description).toBe("");
     // "+" for space, as the vendor writes its system documents.
     const plus = await t.api("POST", `/${s.uuid}/policies`, {

@@ -37,13 +37,13 @@ describe("policy simulation", () => {
       "s3:ListBucket arn:aws:s3:::bucket/reports/q1.csv implicit-deny",
       "s3:ListBucket arn:aws:s3:::bucket/private/x implicit-deny",
     ]);
-    expect(r.json.results[0].matched_statements).toEqual([
+    expect(r.json.results[0]!.matched_statements).toEqual([
       { source: "user:alice/inline:reports", policy: "reports", sid: "ReadReports", index: 0, effect: "Allow" },
     ]);
-    expect(r.json.results[2].matched_statements).toEqual([
+    expect(r.json.results[2]!.matched_statements).toEqual([
       { source: "user:alice/inline:reports", policy: "reports", sid: "NoDeletes", index: 1, effect: "Deny" },
     ]);
-    expect(r.json.results[1].matched_statements).toEqual([]);
+    expect(r.json.results[1]!.matched_statements).toEqual([]);
   });
 
   it("includes group policies, lets an explicit deny anywhere win, and applies the boundary", async () => {
@@ -60,7 +60,7 @@ describe("policy simulation", () => {
       "iam:GetUser * implicit-deny",
     ]);
     const viaGroup = await simulate(t, s.uuid, base);
-    expect(viaGroup.json.results[0].matched_statements[0]).toMatchObject({
+    expect(viaGroup.json.results[0]!.matched_statements[0]).toMatchObject({
       source: "group:readers/managed:ECSS3FullAccess",
       effect: "Allow",
     });
@@ -68,7 +68,7 @@ describe("policy simulation", () => {
     await t.api("PUT", `/${s.uuid}/users/bob/permissions-boundary`, { policy_name: "ECSS3ReadOnlyAccess" });
     const bounded = await simulate(t, s.uuid, base);
     expect(decisions(bounded)).toEqual(["s3:GetObject * allowed", "s3:PutObject * implicit-deny", "iam:GetUser * implicit-deny"]);
-    expect(bounded.json.results[0].matched_statements.map((m: { source: string }) => m.source)).toEqual([
+    expect(bounded.json.results[0]!.matched_statements.map((m: { source: string }) => m.source)).toEqual([
       "group:readers/managed:ECSS3FullAccess",
       "user:bob/boundary:ECSS3ReadOnlyAccess",
     ]);
@@ -76,7 +76,7 @@ describe("policy simulation", () => {
     await t.api("POST", `/${s.uuid}/users/bob/policies`, { name: "ECSDenyAll" });
     const denied = await simulate(t, s.uuid, base);
     expect(decisions(denied)).toEqual(["s3:GetObject * explicit-deny", "s3:PutObject * explicit-deny", "iam:GetUser * explicit-deny"]);
-    expect(denied.json.results[0].matched_statements).toEqual([
+    expect(denied.json.results[0]!.matched_statements).toEqual([
       { source: "user:bob/managed:ECSDenyAll", policy: "ECSDenyAll", index: 0, effect: "Deny" },
     ]);
   });
@@ -147,7 +147,7 @@ describe("policy simulation", () => {
     });
     const r = await simulate(t, s.uuid, { ...body, resource_policy: encodeURIComponent(bucketPolicy) });
     expect(decisions(r)).toEqual(["s3:PutObject arn:aws:s3:::b/k explicit-deny", "s3:GetObject arn:aws:s3:::b/k allowed"]);
-    expect(r.json.results[1].matched_statements).toEqual([
+    expect(r.json.results[1]!.matched_statements).toEqual([
       { source: "resource-policy", policy: "resource-policy", sid: "ReadForWriter", index: 0, effect: "Allow" },
     ]);
     const badPolicy = await simulate(t, s.uuid, { ...body, resource_policy: policyDoc("Allow", "s3:GetObject") });

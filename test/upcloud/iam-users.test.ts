@@ -128,7 +128,7 @@ describe("IAM users", () => {
       },
     ]);
     const list = await t.api("GET", "?sort=created_at");
-    const byUuid = new Map(list.json.map((x: { uuid: string; users: { username: string }[] }) => [x.uuid, x.users.map((u) => u.username)]));
+    const byUuid = new Map(list.json.map((x) => [x.uuid, x.users!.map((u) => u.username)] as [string, string[]]));
     expect(byUuid.get(s.uuid)).toEqual(["alice"]);
     expect(byUuid.get(s2.uuid)).toEqual(["bob"]);
     expect(svc.text).not.toContain(key.json.secret_access_key);

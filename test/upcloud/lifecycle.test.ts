@@ -25,7 +25,7 @@ describe("service lifecycle", () => {
       "running",
     ]);
     const tls = seen.find((x) => x.state === "setup-tls")!;
-    const domain = s.endpoints[0].domain_name;
+    const domain = s.endpoints[0]!.domain_name;
     expect(tls.messages).toEqual([
       expect.objectContaining({
         code: "waiting_certificate_issuing",

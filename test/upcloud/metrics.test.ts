@@ -11,13 +11,13 @@ import {
   UploadPartCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { getHourlyUsage } from "../../src/core/s3/usage";
-import { consumeBatch } from "../../src/queue/consumer";
 import { call, expectProblem, invalidNames, newService, newTenant, unique } from "../helpers/api";
-import { bytes, meterOf, s3Client, s3Service, s3User, type S3Env } from "../s3/helpers";
+import { deliver } from "../helpers/queue";
+import { meterOf, s3Client, s3Service, s3User, type S3Env } from "../s3/helpers";
+import { bytes } from "../helpers/bytes";
 
 const MiB = 1024 * 1024;
 const HOUR = 3_600_000;
@@ -47,14 +47,7 @@ function captureQueue() {
     async drain(): Promise<void> {
       for (let i = 0; sent.length; i++) {
         if (i > 1000) throw new Error("queue did not drain");
-        const bodies = sent.splice(0, sent.length);
-        const batch = createMessageBatch(
-          "stowage-jobs",
-          bodies.map((body, j) => ({ id: `m${i}-${j}`, timestamp: new Date(), attempts: 1, body })),
-        );
-        const ctx = createExecutionContext();
-        await consumeBatch(batch, env);
-        expect((await getQueueResult(batch, ctx)).retryMessages).toEqual([]);
+        expect(await deliver(sent.splice(0, sent.length))).toEqual([]);
       }
     },
   };
@@ -148,7 +141,7 @@ describe("usage metrics and metric series", () => {
     expect(m.json).toEqual({ total_objects: 5, total_size_bytes: 5 * MiB + 770 });
     expect((await e.tenant.api("GET", `/${uuid}`)).json.usage).toEqual({ total_objects: 5, total_size_bytes: 5 * MiB + 770 });
     const listed = (await e.tenant.api("GET", "?limit=100")).json.find((s: { uuid: string }) => s.uuid === uuid);
-    expect(listed.usage).toEqual({ total_objects: 5, total_size_bytes: 5 * MiB + 770 });
+    expect(listed!.usage).toEqual({ total_objects: 5, total_size_bytes: 5 * MiB + 770 });
     const buckets = (await e.tenant.api("GET", `/${uuid}/buckets`)).json;
     expect(buckets).toEqual(
       [
@@ -282,8 +275,8 @@ describe("usage metrics and metric series", () => {
     ]);
     // The 24h total agrees with the sum of the hours and with the current totals.
     const sum = (k: string) => hourly.reduce((n, h) => n + ((h as Record<string, unknown>)[k] as number), 0);
-    expect(day.json[0].bytes_created - day.json[0].bytes_deleted).toBe(sum("bytes_created") - sum("bytes_deleted"));
-    expect(day.json[0].bytes_total).toBe((await e.tenant.api("GET", `/${uuid}/metrics`)).json.total_size_bytes);
+    expect(day.json[0]!.bytes_created - day.json[0]!.bytes_deleted).toBe(sum("bytes_created") - sum("bytes_deleted"));
+    expect(day.json[0]!.bytes_total).toBe((await e.tenant.api("GET", `/${uuid}/metrics`)).json.total_size_bytes);
   });
 
   it("reports zeros for a service without traffic and keeps services apart", async () => {

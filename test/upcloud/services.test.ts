@@ -34,14 +34,14 @@ describe("services: create and get", () => {
     expect(s.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     expect(s.updated_at).toBe(s.created_at);
     const [pub, priv, stat] = s.endpoints;
-    expect(pub.domain_name).toMatch(/^[a-z0-9]{5}\.localhost$/);
+    expect(pub!.domain_name).toMatch(/^[a-z0-9]{5}\.localhost$/);
     expect(pub).toMatchObject({
       type: "public",
       mode: "api",
-      iam_url: `http://${pub.domain_name}:8787/iam`,
-      sts_url: `http://${pub.domain_name}:8787/sts`,
+      iam_url: `http://${pub!.domain_name}:8787/iam`,
+      sts_url: `http://${pub!.domain_name}:8787/sts`,
     });
-    const label = pub.domain_name.split(".")[0];
+    const label = pub!.domain_name.split(".")[0];
     expect(priv).toMatchObject({ domain_name: `${label}-private.localhost`, type: "private", mode: "api" });
     expect(stat).toEqual({ domain_name: `${label}-static.localhost`, type: "public", mode: "static-website" });
 
@@ -159,7 +159,7 @@ describe("services: list", () => {
     const desc = await t.api("GET", "?sort=-service_name");
     expect(desc.json.map((s: { name: string }) => s.name)).toEqual(["charlie", "bravo", "alpha"]);
     const region = await t.api("GET", "?sort=-region_name");
-    expect(region.json[2].uuid).toBe(c.uuid);
+    expect(region.json[2]!.uuid).toBe(c.uuid);
     const page = await t.api("GET", "?sort=service_name&limit=1&offset=1");
     expect(page.json.map((s: { uuid: string }) => s.uuid)).toEqual([b.uuid]);
     expect((await t.api("GET", "?limit=0")).json).toEqual([]);

@@ -7,8 +7,8 @@ describe("regions", () => {
     const list = await t.api("GET", "/regions");
     expect(list.status).toBe(200);
     const eu = list.json.find((r: { name: string }) => r.name === "europe-1");
-    expect(eu.primary_zone).toBe("fi-hel2");
-    expect(eu.zones).toContainEqual({ name: "fi-hel2" });
+    expect(eu!.primary_zone).toBe("fi-hel2");
+    expect(eu!.zones).toContainEqual({ name: "fi-hel2" });
     expect((await t.api("GET", "/regions/europe-1")).json).toEqual(eu);
     expectProblem(await t.api("GET", "/regions/nowhere-9"), 404, "RESOURCE_NOT_FOUND");
   });

@@ -62,7 +62,7 @@ describe("custom domains", () => {
       { domain_name: api, type: "public", mode: "api" },
       { domain_name: web, type: "public", mode: "static-website" },
     ]);
-    const label = s.endpoints[0].domain_name.split(".")[0];
+    const label = s.endpoints[0]!.domain_name.split(".")[0];
     expect(svc.endpoints.map((e: { domain_name: string; mode: string }) => [e.domain_name, e.mode])).toEqual([
       [`${label}.localhost`, "api"],
       [`${label}-static.localhost`, "static-website"],
@@ -72,7 +72,7 @@ describe("custom domains", () => {
     expect(svc.state_messages).toEqual([]);
     // Listed the same way by the service list.
     const listed = (await t.api("GET", "?limit=100")).json.find((x: { uuid: string }) => x.uuid === s.uuid);
-    expect(listed.custom_domains).toEqual(svc.custom_domains);
+    expect(listed!.custom_domains).toEqual(svc.custom_domains);
     // A stopped service has no endpoints at all, custom domains included.
     const stopped = await t.api("PATCH", `/${s.uuid}`, { configured_status: "stopped" });
     expect(stopped.json.endpoints).toEqual([]);
@@ -96,7 +96,7 @@ describe("custom domains", () => {
         updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       },
     ]);
-    expect(svc.state_messages[0].message).toContain(`${s.endpoints[0].domain_name}`);
+    expect(svc.state_messages[0]!.message).toContain(`${s.endpoints[0]!.domain_name}`);
     // Renaming to a name that verifies clears it; the message is derived, so lifecycle steps keep it while it applies.
     const good = bad.replace("unverified.", "verified.");
     expect((await t.api("PATCH", `/${s.uuid}/custom-domains/${bad}`, { domain_name: good })).status).toBe(200);
@@ -247,7 +247,7 @@ describe("custom domains", () => {
   it("lists every host name of the service with its state (GET /domains)", async () => {
     const t = await newTenant();
     const s = await newService(t, { networks: [publicNet, privateNet()] });
-    const label = s.endpoints[0].domain_name.split(".")[0];
+    const label = s.endpoints[0]!.domain_name.split(".")[0];
     const web = domain("www");
     const bad = domain("unverified");
     await t.api("POST", `/${s.uuid}/custom-domains`, { domain_name: web, type: "public", mode: "static-website" });

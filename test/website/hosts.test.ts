@@ -8,7 +8,7 @@ describe("static website hosts: Site Not Configured", () => {
   it("answers 404 Site Not Configured without a config, for unknown labels, when disabled and after deletion", async () => {
     const t = await newTenant();
     const s = await newService(t);
-    const host = s.endpoints.find((e: { mode: string }) => e.mode === "static-website").domain_name;
+    const host = s.endpoints.find((e: { mode: string }) => e.mode === "static-website")!.domain_name;
     await expectNotConfigured(await visit(host, "/"));
     await expectNotConfigured(await visit("zzzzzzzzzz-static.localhost", "/index.html"));
     const head = await visit(host, "/", { method: "HEAD" });
@@ -49,7 +49,7 @@ describe("static website hosts: methods and no S3 API", () => {
     const site = await newSite({}, { "index.html": "hello" });
     const t = await newTenant();
     const bare = await newService(t);
-    const bareHost = bare.endpoints.find((e: { mode: string }) => e.mode === "static-website").domain_name;
+    const bareHost = bare.endpoints.find((e: { mode: string }) => e.mode === "static-website")!.domain_name;
     for (const host of [site.host, bareHost]) {
       for (const method of ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"]) {
         const r = await visit(host, "/index.html", {

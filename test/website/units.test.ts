@@ -234,11 +234,11 @@ describe("re-verification (for the lifecycle's setup-dns step)", () => {
       .update(customDomains)
       .set({ verification: "failed", verificationDetail: "stale" })
       .where(eq(customDomains.domainName, good));
-    expect((await t.api("GET", `/${s.uuid}`)).json.state_messages[0].message).toContain(good);
+    expect((await t.api("GET", `/${s.uuid}`)).json.state_messages[0]!.message).toContain(good);
     await reverifyCustomDomains(env, s.uuid);
     const rows = await db(env).select().from(customDomains).where(eq(customDomains.serviceUuid, s.uuid)).all();
     expect(Object.fromEntries(rows.map((r) => [r.domainName, r.verification]))).toEqual({ [good]: "verified", [bad]: "failed" });
-    const msg = (await t.api("GET", `/${s.uuid}`)).json.state_messages[0].message;
+    const msg = (await t.api("GET", `/${s.uuid}`)).json.state_messages[0]!.message;
     expect(msg).toContain(bad);
     expect(msg).not.toContain(good);
     await reverifyCustomDomains(env, "12000000-0000-0000-0000-000000000000");

@@ -19,7 +19,7 @@ import { usageMeter } from "../s3/usage";
 import { assertMutable, findService } from "../services";
 
 export const BUCKET_NAME_MAX = 254;
-export const BUCKET_NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
+const BUCKET_NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
 
 /** The control plane's naming rule; null when the name is acceptable. */
 export function bucketNameProblem(name: string): string | null {
@@ -49,8 +49,6 @@ export async function createServiceBucket(env: Env, accountId: string, serviceUu
       [],
       "service-state",
     );
-  // As S3's CreateBucket does: counting starts from zero for the new bucket.
-  await usageMeter(env, serviceUuid).resetBucket(serviceUuid, name);
   return { name, deleted: false, total_objects: 0, total_size_bytes: 0 };
 }
 

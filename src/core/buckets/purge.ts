@@ -25,7 +25,7 @@ import { purgeBucketStorage } from "../../storage/objects";
 import { purgePrefix } from "../purge";
 import { usageMeter } from "../s3/usage";
 
-export const LEASE_SECONDS = 60;
+const LEASE_SECONDS = 60;
 /** List pages (up to 1000 keys each) per call when the caller does not say. */
 export const DEFAULT_PURGE_PAGES = 10;
 

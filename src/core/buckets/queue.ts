@@ -1,9 +1,9 @@
 /** The `bucket-purge` message kind of the JOBS queue: one turn of a deleted bucket's purge per delivery. */
 import { z } from "zod";
-import type { QueueHandler } from "../../queue/handlers";
+import type { QueueHandler } from "../queue-handler";
 import { DEFAULT_PURGE_PAGES, purgeBucket } from "./purge";
 
-export const BucketPurgeMessage = z.object({
+const BucketPurgeMessage = z.object({
   kind: z.literal("bucket-purge"),
   service_uuid: z.string().min(1),
   bucket: z.string().min(1),

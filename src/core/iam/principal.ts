@@ -1,13 +1,12 @@
 // What the data plane (S3, and later IAM/STS query APIs) needs from IAM: who signed with a key,
 // and which policies decide for that identity. A couple of D1 queries each.
 
-import { and, eq, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
+import { and, eq, inArray, isNull, or, type SQL } from "drizzle-orm";
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { config } from "../../config";
 import { decryptSecret } from "../../lib/crypto";
 import { IsolateCache } from "../../lib/isolate-cache";
-import { isoSeconds } from "../../lib/time";
 import {
   iamAccessKeys,
   iamAttachments,
@@ -91,18 +90,6 @@ export function findAccessKeyCached(env: Env, accessKeyId: string, now: number =
     (key) => key !== null,
     now,
   );
-}
-
-/**
- * Records that the data plane accepted a key (the vendor's `last_used_at`). Written at most once a
- * minute per key, so a busy key does not turn every request into a D1 write.
- */
-export async function touchAccessKey(env: Env, accessKeyId: string, now: Date = new Date()): Promise<void> {
-  const cutoff = isoSeconds(new Date(now.getTime() - 60_000));
-  await getDb(env)
-    .update(iamAccessKeys)
-    .set({ lastUsedAt: isoSeconds(now) })
-    .where(and(eq(iamAccessKeys.accessKeyId, accessKeyId), lt(iamAccessKeys.lastUsedAt, cutoff)));
 }
 
 export interface IdentityPolicies {

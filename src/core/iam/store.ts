@@ -2,7 +2,7 @@
 
 import { and, eq, exists, sql, type SQL } from "drizzle-orm";
 import { iamGroups, iamPolicies, iamRoles, iamUsers, type IamPrincipalType } from "../../schema/iam.tables";
-import { type Db, db as getDb, isUniqueViolation } from "../../storage/db";
+import { type Db, db as getDb, isForeignKeyViolation, isUniqueViolation } from "../../storage/db";
 import { getSystemPolicy } from "../policy";
 import { conflict, type CoreError, deleteConflict, notFound } from "../errors";
 import { assertMutable, findService, type ServiceRow } from "../services";
@@ -79,18 +79,6 @@ export async function managedPolicyKnown(d: Db, svc: string, name: string): Prom
   return !!row;
 }
 
-/** D1 reports foreign-key failures in the message text, like unique violations. */
-export function isForeignKeyViolation(err: unknown): boolean {
-  const seen = new Set<unknown>();
-  let e: unknown = err;
-  while (e && !seen.has(e)) {
-    seen.add(e);
-    if (e instanceof Error && /FOREIGN KEY constraint failed|SQLITE_CONSTRAINT_FOREIGNKEY/i.test(e.message)) return true;
-    e = e instanceof Error ? (e as Error & { cause?: unknown }).cause : undefined;
-  }
-  return false;
-}
-
 /**
  * Runs a write; a unique violation becomes 409 with `onDuplicate`, a foreign-key failure means a row
  * it hangs off vanished concurrently (the service, a user, a group): 404.
@@ -117,5 +105,4 @@ export function inUse(what: string, held: string, advice: string): CoreError {
   return deleteConflict(`${what} still has ${held}. ${advice}`, held.split(", "));
 }
 
-/** A bound value as a named column of an INSERT … SELECT. */
-export const param = <T>(v: T, alias: string) => sql<T>`${v}`.as(alias);
+export { param } from "../../storage/sql";

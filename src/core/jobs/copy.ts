@@ -10,6 +10,7 @@
  * ETags the copy ledger recorded for it — is skipped. So redeliveries and reruns never copy twice,
  * and a changed object is never mistaken for a copied one.
  */
+import { backoff } from "../../lib/backoff";
 import type { ListedObject, S3Client } from "./s3client";
 import { addressableKey, compareKeys, keptMetadata, normEtag, S3CallError } from "./s3client";
 
@@ -22,7 +23,7 @@ export const MiB = 1024 * 1024;
 export const MULTIPART_THRESHOLD = 64 * MiB;
 /** At least this part size; larger when 10,000 parts would not cover the object. */
 export const MIN_PART_SIZE = 8 * MiB;
-export const PART_CONCURRENCY = 4;
+const PART_CONCURRENCY = 4;
 /** Attempts per object when the failure is transient (network, 5xx, throttling). */
 export const OBJECT_ATTEMPTS = 3;
 
@@ -219,7 +220,7 @@ export async function copyObject(c: CopyContext, o: ListedObject): Promise<CopyO
       const err = e instanceof S3CallError ? e : null;
       // Anything that is not an S3 answer (a stream or runtime failure) is retried like a transient one.
       if ((!err || err.transient) && attempt < OBJECT_ATTEMPTS) {
-        await pause(250 * 4 ** (attempt - 1));
+        await pause(backoff(attempt, 250, 4));
         continue;
       }
       if (err) return { kind: "failed", bytes: o.size, stage: err.side === "source" ? "read" : "write", error: err.message };

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { config } from "../../config";
+import { retryDelaySeconds } from "../../lib/backoff";
 import { decryptSecret } from "../../lib/crypto";
 import { db as getDb } from "../../storage/db";
 import { bucketNameProblem } from "../s3/rules";
@@ -28,7 +29,7 @@ import {
   type NewTask,
   type TaskResult,
 } from "./store";
-import { localService, transport, type Transport } from "./transport";
+import { transport, type JobTransport, type LocalS3 } from "./transport";
 
 // ---------------------------------------------------------------- tuning
 
@@ -50,8 +51,7 @@ export const tuning = {
   multipartThreshold: MULTIPART_THRESHOLD,
 };
 /** Deliveries of a configure or listing step that failed transiently, before the job gives up on it. */
-export const STEP_ATTEMPTS = 5;
-const stepDelaySeconds = (attempt: number) => Math.min(600, 10 * 2 ** Math.max(0, attempt - 1));
+const STEP_ATTEMPTS = 5;
 
 // ---------------------------------------------------------------- messages and payloads
 
@@ -86,15 +86,11 @@ const CopyPayload = z.object({
 type CopyPayload = z.infer<typeof CopyPayload>;
 
 /** Sends tasks as messages (sendBatch takes at most 100). A retried listing step waits its backoff. */
-export async function sendTasks(
-  env: Env,
-  jobUuid: string,
-  tasks: { taskId: string; kind: "list" | "copy"; payload: string }[],
-): Promise<void> {
+async function sendTasks(env: Env, jobUuid: string, tasks: { taskId: string; kind: "list" | "copy"; payload: string }[]): Promise<void> {
   const messages = tasks.map((t) => {
     const body: JobMessage = { kind: t.kind === "list" ? "job-list" : "job-copy", job: jobUuid, task: t.taskId };
     const attempt = t.kind === "list" ? (ListPayload.safeParse(JSON.parse(t.payload)).data?.attempt ?? 1) : 1;
-    return attempt > 1 ? { body, delaySeconds: stepDelaySeconds(attempt - 1) } : { body };
+    return attempt > 1 ? { body, delaySeconds: retryDelaySeconds(attempt - 1) } : { body };
   });
   for (let i = 0; i < messages.length; i += 100) await env.JOBS.sendBatch(messages.slice(i, i + 100));
 }
@@ -103,29 +99,29 @@ export async function sendTasks(
 
 const AWS_HOST = /(?:^|\.)s3[.-](?:dualstack\.)?([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com$/;
 
-async function signingRegion(env: Env, e: EndpointSpec): Promise<string> {
+async function signingRegion(e: EndpointSpec, t: JobTransport): Promise<string> {
   if (e.region) return e.region;
   const url = new URL(e.endpoint_url);
-  const local = await localService(env, url);
+  const local = await t.localService(url);
   if (local) return local.region;
   return AWS_HOST.exec(url.hostname)?.[1] ?? "us-east-1";
 }
 
-async function client(env: Env, side: Side, e: EndpointSpec, sealed: string, send: Transport): Promise<S3Client> {
+async function client(env: Env, side: Side, e: EndpointSpec, sealed: string, t: JobTransport): Promise<S3Client> {
   const secretAccessKey = await decryptSecret(config(env).MASTER_KEY, sealed);
   return new S3Client(
     side,
-    { endpointUrl: e.endpoint_url, accessKeyId: e.access_key_id, secretAccessKey, region: await signingRegion(env, e) },
-    send,
+    { endpointUrl: e.endpoint_url, accessKeyId: e.access_key_id, secretAccessKey, region: await signingRegion(e, t) },
+    t.send,
   );
 }
 
-async function clients(env: Env, job: JobRow, send: Transport): Promise<{ spec: JobSpec; source: S3Client; target: S3Client }> {
+async function clients(env: Env, job: JobRow, t: JobTransport): Promise<{ spec: JobSpec; source: S3Client; target: S3Client }> {
   const spec = JobSpecSchema.parse(JSON.parse(job.input));
   return {
     spec,
-    source: await client(env, "source", spec.source, job.sourceSecretSealed, send),
-    target: await client(env, "target", spec.target, job.targetSecretSealed, send),
+    source: await client(env, "source", spec.source, job.sourceSecretSealed, t),
+    target: await client(env, "target", spec.target, job.targetSecretSealed, t),
   };
 }
 
@@ -173,8 +169,8 @@ const bucketFailure = (sb: string, tb: string, stage: NewFailure["stage"], error
   error,
 });
 
-async function plan(env: Env, job: JobRow, send: Transport): Promise<TaskResult> {
-  const { spec, source, target } = await clients(env, job, send);
+async function plan(env: Env, job: JobRow, t: JobTransport): Promise<TaskResult> {
+  const { spec, source, target } = await clients(env, job, t);
   const sb = spec.source.bucket;
   // Credentials first, both sides, so a wrong key fails the job with a clear message.
   if (sb !== undefined) await check("source", spec.source.endpoint_url, () => source.listObjects(sb, null, 1, spec.source.prefix), sb);
@@ -209,7 +205,7 @@ async function plan(env: Env, job: JobRow, send: Transport): Promise<TaskResult>
   return { children, failures };
 }
 
-export async function runConfigure(msg: z.infer<typeof ConfigureMessage>, env: Env): Promise<void> {
+export async function runConfigure(msg: z.infer<typeof ConfigureMessage>, env: Env, local: LocalS3): Promise<void> {
   const d = getDb(env);
   let job = await loadJob(d, msg.job);
   if (job?.operationalState === "pending") {
@@ -223,9 +219,9 @@ export async function runConfigure(msg: z.infer<typeof ConfigureMessage>, env: E
     return;
   }
   if (job.operationalState !== "configuring") return;
-  const t = transport(env);
+  const t = transport(env, local);
   try {
-    const result = await plan(env, job, t.send);
+    const result = await plan(env, job, t);
     if (await commitConfigure(env, job.uuid, result)) await sendTasks(env, job.uuid, await openChildren(d, job.uuid, CONFIGURE));
   } catch (e) {
     if (e instanceof JobFailure) {
@@ -235,7 +231,7 @@ export async function runConfigure(msg: z.infer<typeof ConfigureMessage>, env: E
     if (!(e instanceof S3CallError)) throw e;
     const attempt = msg.attempt ?? 1;
     if (attempt < STEP_ATTEMPTS) {
-      await env.JOBS.send({ ...msg, attempt: attempt + 1 } satisfies JobMessage, { delaySeconds: stepDelaySeconds(attempt) });
+      await env.JOBS.send({ ...msg, attempt: attempt + 1 } satisfies JobMessage, { delaySeconds: retryDelaySeconds(attempt) });
       return;
     }
     await transition(d, job.uuid, ["configuring"], "failed", { error: `Gave up after ${attempt} attempts: ${e.message}` });
@@ -264,8 +260,8 @@ export function batches(objects: ListedObject[]): ListedObject[][] {
   return out;
 }
 
-async function listStep(env: Env, job: JobRow, p: ListPayload, send: Transport): Promise<TaskResult> {
-  const { spec, source } = await clients(env, job, send);
+async function listStep(env: Env, job: JobRow, p: ListPayload, t: JobTransport): Promise<TaskResult> {
+  const { spec, source } = await clients(env, job, t);
   let page: { objects: ListedObject[]; next: string | null };
   try {
     page = await source.listObjects(p.sb, p.token, tuning.listPage, spec.source.prefix);
@@ -318,16 +314,16 @@ async function listStep(env: Env, job: JobRow, p: ListPayload, send: Transport):
   };
 }
 
-export async function runList(msg: z.infer<typeof ListMessage>, env: Env): Promise<void> {
+export async function runList(msg: z.infer<typeof ListMessage>, env: Env, local: LocalS3): Promise<void> {
   const d = getDb(env);
   const job = await loadJob(d, msg.job);
   if (!job || job.operationalState !== "running") return;
   const task = await findTask(d, job.uuid, msg.task);
   if (!task || task.kind !== "list") return;
   if (!task.done) {
-    const t = transport(env);
+    const t = transport(env, local);
     try {
-      await commitTask(env, job.uuid, task.taskId, await listStep(env, job, ListPayload.parse(JSON.parse(task.payload)), t.send));
+      await commitTask(env, job.uuid, task.taskId, await listStep(env, job, ListPayload.parse(JSON.parse(task.payload)), t));
     } finally {
       await t.drain();
     }
@@ -351,9 +347,9 @@ async function pool<T, R>(items: T[], n: number, fn: (item: T) => Promise<R>): P
   return out;
 }
 
-async function copyStep(env: Env, job: JobRow, p: CopyPayload, send: Transport): Promise<TaskResult> {
+async function copyStep(env: Env, job: JobRow, p: CopyPayload, t: JobTransport): Promise<TaskResult> {
   const d = getDb(env);
-  const { source, target } = await clients(env, job, send);
+  const { source, target } = await clients(env, job, t);
   const serviceUuid = job.targetServiceUuid;
   const ctx: CopyContext = {
     source,
@@ -398,15 +394,15 @@ async function copyStep(env: Env, job: JobRow, p: CopyPayload, send: Transport):
   return r;
 }
 
-export async function runCopy(msg: z.infer<typeof CopyMessage>, env: Env): Promise<void> {
+export async function runCopy(msg: z.infer<typeof CopyMessage>, env: Env, local: LocalS3): Promise<void> {
   const d = getDb(env);
   const job = await loadJob(d, msg.job);
   if (!job || job.operationalState !== "running") return;
   const task = await findTask(d, job.uuid, msg.task);
   if (!task || task.kind !== "copy" || task.done) return;
-  const t = transport(env);
+  const t = transport(env, local);
   try {
-    await commitTask(env, job.uuid, task.taskId, await copyStep(env, job, CopyPayload.parse(JSON.parse(task.payload)), t.send));
+    await commitTask(env, job.uuid, task.taskId, await copyStep(env, job, CopyPayload.parse(JSON.parse(task.payload)), t));
   } finally {
     await t.drain();
   }

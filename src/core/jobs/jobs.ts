@@ -28,7 +28,7 @@ export interface JobView {
   error: string;
 }
 
-export function jobView(row: JobRow, now = Date.now()): JobView {
+function jobView(row: JobRow, now = Date.now()): JobView {
   const start = row.startedAt ? Date.parse(row.startedAt) : null;
   const end = row.finishedAt ? Date.parse(row.finishedAt) : now;
   const seconds = start === null ? 0 : Math.max(0, end - start) / 1000;

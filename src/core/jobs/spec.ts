@@ -60,7 +60,7 @@ function endpointUrl(raw: string, field: string, p: Problems): URL | null {
 }
 
 /** The account's service whose endpoint host the URL names (`<label>[-private].<BASE_DOMAIN>`), or null. */
-export async function targetService(env: Env, d: Db, accountId: string, url: URL): Promise<string | null> {
+async function targetService(env: Env, d: Db, accountId: string, url: URL): Promise<string | null> {
   const base = `.${config(env).BASE_DOMAIN}`;
   const host = url.hostname.toLowerCase().replace(/\.$/, "");
   if (!host.endsWith(base)) return null;

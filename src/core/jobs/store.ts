@@ -263,21 +263,3 @@ export async function commitConfigure(env: Env, jobUuid: string, r: TaskResult):
   ]);
   return results[results.length - 2]!.meta.changes === 1;
 }
-
-/** Per-object failures of a job, for reports (Transporter's /reports/errors pages them the same way). */
-export async function listFailures(
-  d: Db,
-  jobUuid: string,
-  opts: { start?: number; max?: number; key?: string } = {},
-): Promise<FailureRow[]> {
-  const where =
-    opts.key !== undefined ? and(eq(jobFailures.jobUuid, jobUuid), eq(jobFailures.key, opts.key)) : eq(jobFailures.jobUuid, jobUuid);
-  return d
-    .select()
-    .from(jobFailures)
-    .where(where)
-    .orderBy(jobFailures.at, jobFailures.sourceBucket, jobFailures.key)
-    .limit(opts.max ?? 300)
-    .offset(opts.start ?? 0)
-    .all();
-}

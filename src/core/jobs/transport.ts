@@ -2,11 +2,24 @@
  * Where a job's S3 request goes. A request for one of THIS deployment's service endpoint hosts is
  * served in-process by the S3 data plane (a Worker cannot reliably fetch its own hostname, and tests
  * and `wrangler dev` have no DNS for `<label>.<BASE_DOMAIN>`); anything else goes out with fetch.
+ * The data plane is a dialect (src/routes/s3), so the core only declares what it needs (`LocalS3`)
+ * and the composition root (src/compose.ts) supplies it.
  */
-import { config } from "../../config";
-import { handleS3 } from "../../routes/s3";
-import { s3Target } from "../../routes/s3/dispatch";
-import { parseEndpointHost, serviceByLabel } from "../endpoints";
+
+/** A service of this deployment, as a job endpoint names it. */
+export interface LocalService {
+  uuid: string;
+  accountId: string;
+  region: string;
+}
+
+/** This deployment's own S3 data plane, as the job engine uses it. */
+export interface LocalS3 {
+  /** The service behind an endpoint host of this deployment, or null for any other host. */
+  service(env: Env, url: URL): Promise<LocalService | null>;
+  /** Serves a request for such a host in-process; null when the data plane does not take it. */
+  serve(request: Request, env: Env, ctx: ExecutionContext): Promise<Response | null>;
+}
 
 /**
  * A streamed body of known length, for fetch: through a FixedLengthStream the runtime sends
@@ -43,19 +56,19 @@ async function pump(from: ReadableStream<Uint8Array>, to: WritableStream<Uint8Ar
 /** Sends one signed S3 request and answers its response. */
 export type Transport = (request: Request) => Promise<Response>;
 
-/** The service behind an endpoint host of this deployment, or null for any other host. */
-export async function localService(env: Env, url: URL): Promise<{ uuid: string; accountId: string; region: string } | null> {
-  const endpoint = parseEndpointHost(url.hostname, config(env).BASE_DOMAIN);
-  if (!endpoint || endpoint.kind !== "api" || endpoint.bucket !== null) return null;
-  const service = await serviceByLabel(env, endpoint.label);
-  return service ? { uuid: service.uuid, accountId: service.accountId, region: service.region } : null;
-}
-
 /**
  * A transport for one queue message. In-process requests report usage through `waitUntil`; those
  * promises are kept and settled by `drain()` before the message is acknowledged.
  */
-export function transport(env: Env): { send: Transport; drain: () => Promise<void> } {
+export interface JobTransport {
+  send: Transport;
+  /** Settles the in-process requests' background work. */
+  drain: () => Promise<void>;
+  /** The service of this deployment behind a URL's host, or null. */
+  localService: (url: URL) => Promise<LocalService | null>;
+}
+
+export function transport(env: Env, local: LocalS3): JobTransport {
   const pending: Promise<unknown>[] = [];
   const ctx: ExecutionContext = {
     waitUntil: (p: Promise<unknown>) => void pending.push(p),
@@ -63,16 +76,12 @@ export function transport(env: Env): { send: Transport; drain: () => Promise<voi
     props: {},
   } as ExecutionContext;
   const send: Transport = async (request) => {
-    const url = new URL(request.url);
-    if (await localService(env, url)) {
-      const target = await s3Target(request, env, url);
-      // The body goes in as it is: the S3 handler sizes it from Content-Length itself.
-      if (target) return handleS3(request, env, ctx, target);
-    }
-    return fetch(withLength(request));
+    // The body goes in as it is: the S3 handler sizes it from Content-Length itself.
+    const served = await local.serve(request, env, ctx);
+    return served ?? fetch(withLength(request));
   };
   const drain = async () => {
     while (pending.length) await Promise.allSettled(pending.splice(0));
   };
-  return { send, drain };
+  return { send, drain, localService: (url) => local.service(env, url) };
 }

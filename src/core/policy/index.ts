@@ -21,6 +21,7 @@ export type {
 } from "./types";
 export { validatePolicyDocument, formatValidationErrors } from "./validate";
 export { evaluate } from "./evaluate";
+export { requestContext } from "./context";
 export { actionMatches, resourceMatches, type VariableLookup } from "./match";
 export { policyToJson } from "./normalize";
 export { SYSTEM_POLICIES, getSystemPolicy, type SystemPolicy } from "./system";

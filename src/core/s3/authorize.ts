@@ -28,7 +28,7 @@ export interface Owner {
   displayName: string;
 }
 
-export const ANONYMOUS_OWNER: Owner = { id: "anonymous", displayName: "anonymous" };
+const ANONYMOUS_OWNER: Owner = { id: "anonymous", displayName: "anonymous" };
 
 export function ownerOf(identity: S3Identity): Owner {
   return identity.kind === "user" ? { id: identity.userId, displayName: identity.username } : ANONYMOUS_OWNER;

@@ -6,9 +6,10 @@ import { and, asc, eq, isNull } from "drizzle-orm";
 import { isoMicro } from "../../lib/time";
 import { buckets } from "../../schema/tables";
 import { db, isUniqueViolation } from "../../storage/db";
-import { bucketPrefix } from "../../storage/keys";
+import { anyObject } from "../../storage/objects";
 import { cacheGeneration, IsolateCache, ISOLATE_CACHE_MS } from "../../lib/isolate-cache";
 import { purgeMessage } from "../buckets/queue";
+import { usageMeter } from "./usage";
 import { identityCache, identityCacheKey, identityPoliciesWith, type IdentityPolicies } from "../iam/principal";
 
 export type BucketRow = typeof buckets.$inferSelect;
@@ -21,7 +22,7 @@ const bucketQuery = (d: ReturnType<typeof db>, serviceUuid: string, name: string
 const live = (rows: BucketRow[]): BucketRow | null => (rows[0] && rows[0].deletedAt === null ? rows[0] : null);
 
 /** The live bucket, or null (absent or deleted). */
-export async function findBucket(env: Env, serviceUuid: string, name: string): Promise<BucketRow | null> {
+async function findBucket(env: Env, serviceUuid: string, name: string): Promise<BucketRow | null> {
   return live(await bucketQuery(db(env), serviceUuid, name));
 }
 
@@ -87,11 +88,22 @@ export async function listBuckets(env: Env, serviceUuid: string): Promise<Bucket
  */
 export type CreateBucketResult = { kind: "created"; row: BucketRow } | { kind: "exists" } | { kind: "deleting" };
 
-export async function createBucket(env: Env, serviceUuid: string, name: string): Promise<CreateBucketResult> {
+/**
+ * Usage counting starts from zero for a bucket just created (as S3's CreateBucket does; a deleted
+ * bucket of the same name may have left totals) and for an empty bucket just deleted. With `ctx`
+ * (the data plane) the meter is told after the response; without, before the caller answers.
+ */
+async function resetUsage(env: Env, serviceUuid: string, name: string, ctx?: ExecutionContext): Promise<void> {
+  const reset = usageMeter(env, serviceUuid).resetBucket(serviceUuid, name);
+  if (ctx) ctx.waitUntil(reset.catch(() => {}));
+  else await reset;
+}
+
+export async function createBucket(env: Env, serviceUuid: string, name: string, ctx?: ExecutionContext): Promise<CreateBucketResult> {
+  let row: BucketRow | undefined;
   try {
     // Only the columns this layer owns: every other column keeps its default.
-    const [row] = await db(env).insert(buckets).values({ serviceUuid, name, createdAt: isoMicro() }).returning();
-    return { kind: "created", row: row! };
+    [row] = await db(env).insert(buckets).values({ serviceUuid, name, createdAt: isoMicro() }).returning();
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
     const existing = await db(env)
@@ -101,6 +113,8 @@ export async function createBucket(env: Env, serviceUuid: string, name: string):
       .get();
     return existing?.deletedAt ? { kind: "deleting" } : { kind: "exists" };
   }
+  await resetUsage(env, serviceUuid, name, ctx);
+  return { kind: "created", row: row! };
 }
 
 export type DeleteBucketResult = "deleted" | "not-empty" | "missing";
@@ -124,12 +138,11 @@ export async function queuePurge(env: Env, serviceUuid: string, name: string): P
  * aborts multipart uploads in progress, sweeps anything a stale isolate wrote meanwhile and frees
  * the name.
  */
-export async function deleteBucket(env: Env, serviceUuid: string, name: string): Promise<DeleteBucketResult> {
-  const prefix = bucketPrefix(serviceUuid, name);
-  const probe = await env.OBJECTS.list({ prefix, limit: 1 });
-  if (probe.objects.length > 0) return "not-empty";
+export async function deleteBucket(env: Env, serviceUuid: string, name: string, ctx?: ExecutionContext): Promise<DeleteBucketResult> {
+  if (await anyObject(env, serviceUuid, name)) return "not-empty";
   if ((await markBucketDeleted(env, serviceUuid, name)) !== "marked") return "missing";
   await queuePurge(env, serviceUuid, name);
+  await resetUsage(env, serviceUuid, name, ctx);
   return "deleted";
 }
 

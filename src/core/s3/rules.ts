@@ -19,7 +19,7 @@ export function bucketNameProblem(name: string): string | null {
 }
 
 /** R2 keys are at most 1024 bytes, and ours carry the service and bucket in front of the S3 key. */
-export const R2_MAX_KEY_BYTES = 1024;
+const R2_MAX_KEY_BYTES = 1024;
 
 export function maxObjectKeyBytes(serviceUuid: string, bucket: string): number {
   return R2_MAX_KEY_BYTES - utf8Length(bucketPrefix(serviceUuid, bucket));
@@ -27,7 +27,7 @@ export function maxObjectKeyBytes(serviceUuid: string, bucket: string): number {
 
 /** S3 caps user metadata at 2 KB, counted (as Lyve documents) over header names and values. */
 export const MAX_USER_METADATA_BYTES = 2048;
-export const META_PREFIX = "x-amz-meta-";
+const META_PREFIX = "x-amz-meta-";
 
 /** x-amz-meta-* headers, names lower-cased and without the prefix. */
 export function userMetadata(headers: Headers): { meta: Record<string, string>; bytes: number } {

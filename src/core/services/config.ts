@@ -4,7 +4,7 @@
 import type { LabelInput, NetworkInput, ServicePatchInput, ServiceReplaceInput } from "../../schema/service";
 import { conflict, limitExceeded, notFound, Problems } from "../errors";
 import type { CustomDomainRow, StaticWebsiteRow } from "../websites/views";
-import type { ServiceParts, ServiceRow } from "./store";
+import type { ServiceParts, ServiceRow } from "./rows";
 
 /** Rules a schema cannot express: uniqueness within the list, uuid presence by type. */
 export function checkNetworks(networks: NetworkInput[], p: Problems, at = (i: number, f: string) => `networks[${i}].${f}`): void {

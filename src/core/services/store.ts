@@ -14,21 +14,10 @@ import { assembleUsers, iamEntityCount, userQueries } from "../iam/service-iam";
 import type { UserRecord } from "../iam/views";
 import type { UsageTotals } from "../metrics/usage";
 import { requireRegion } from "../regions";
+import type { ServiceParts, ServiceRow } from "./rows";
 import { assertEmbeddedUnchanged, type ServiceConfig, validateConfig } from "./config";
 
-export type ServiceRow = typeof services.$inferSelect;
-
-export interface ServiceParts {
-  networks: (typeof serviceNetworks.$inferSelect)[];
-  labels: (typeof serviceLabels.$inferSelect)[];
-  messages: (typeof serviceStateMessages.$inferSelect)[];
-  customDomains: (typeof customDomains.$inferSelect)[];
-  staticWebsites: (typeof staticWebsites.$inferSelect)[];
-  /** IAM users with their access keys (never secrets) and attached policies. */
-  users: UserRecord[];
-  /** Exact current totals from the usage meter; filled where a view is rendered (zeros otherwise). */
-  usage?: UsageTotals;
-}
+export type { ServiceParts, ServiceRow } from "./rows";
 
 export async function loadParts(d: Db, uuids: string[]): Promise<Map<string, ServiceParts>> {
   const out = new Map<string, ServiceParts>(

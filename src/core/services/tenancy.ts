@@ -7,7 +7,9 @@ import { type Db, db as getDb } from "../../storage/db";
 import { notFound, serviceState, unwrap } from "../errors";
 import type { ServiceChange } from "./config";
 import type { ServiceRow } from "./store";
-import type { ServiceRecord } from "./views";
+import { loadParts } from "./store";
+import { toRecord, type ServiceRecord } from "./views";
+import { serviceTotals } from "../metrics/usage";
 
 export async function findService(d: Db, accountId: string, uuid: string): Promise<ServiceRow> {
   const row = await d
@@ -39,4 +41,12 @@ export function lifecycle(env: Env, uuid: string) {
       unwrap(await stub.remove(accountId, uuid, force));
     },
   };
+}
+
+/** A service of the account, as the neutral record (404 for an unknown or foreign id). */
+export async function getService(env: Env, accountId: string, uuid: string): Promise<ServiceRecord> {
+  const d = getDb(env);
+  const row = await findService(d, accountId, uuid);
+  const [parts, usage] = await Promise.all([loadParts(d, [uuid]), serviceTotals(env, uuid)]);
+  return toRecord(env, row, { ...parts.get(uuid)!, usage });
 }

@@ -10,7 +10,6 @@ import type { UserRecord } from "../iam/views";
 import { serviceTotals, type UsageTotals } from "../metrics/usage";
 import { byCreation, type CustomDomainRow, type StaticWebsiteRow, verificationMessage } from "../websites/views";
 import { loadParts, type ServiceParts, type ServiceRow } from "./store";
-import { findService } from "./tenancy";
 
 /** `<scheme>://<domain>[:port]<path>` as clients reach the service. */
 export function endpointUrl(env: Env, domain: string, path: string): string {
@@ -126,13 +125,6 @@ export function toRecord(env: Env, row: ServiceRow, parts: ServiceParts): Servic
         : []),
     ],
   };
-}
-
-export async function getService(env: Env, accountId: string, uuid: string): Promise<ServiceRecord> {
-  const d = getDb(env);
-  const row = await findService(d, accountId, uuid);
-  const [parts, usage] = await Promise.all([loadParts(d, [uuid]), serviceTotals(env, uuid)]);
-  return toRecord(env, row, { ...parts.get(uuid)!, usage });
 }
 
 const SORT_COLUMNS = {

@@ -6,7 +6,7 @@ import { serviceNetworks } from "../../schema/tables";
 import { type Db, db as getDb, isUniqueViolation } from "../../storage/db";
 import { conflict, invalid, notFound } from "../errors";
 import { assertMutable, findService, serviceDomains } from "../services";
-import { insertWhere } from "./sql";
+import { insertWhere } from "../../storage/sql";
 import { byCreation, type StaticWebsiteRow, staticWebsiteView } from "./views";
 
 const exists = () => conflict("Static website config already exists for this domain.", "Static website config");

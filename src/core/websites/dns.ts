@@ -50,7 +50,7 @@ const norm = (name: string) => name.toLowerCase().replace(/\.$/, "");
 export type FetchFn = (input: string, init: RequestInit) => Promise<Response>;
 
 /** Record data of one type for a name; an empty list when it has none. Throws on transport errors. */
-export async function dohLookup(fetchFn: FetchFn, name: string, type: keyof typeof TYPES): Promise<string[]> {
+async function dohLookup(fetchFn: FetchFn, name: string, type: keyof typeof TYPES): Promise<string[]> {
   const url = `${DOH_URL}?name=${encodeURIComponent(name)}&type=${type}`;
   const res = await fetchFn(url, { headers: { accept: "application/dns-json" }, signal: AbortSignal.timeout(TIMEOUT_MS) });
   if (!res.ok) throw new Error(`DNS-over-HTTPS answered ${res.status}`);

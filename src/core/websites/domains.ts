@@ -10,22 +10,22 @@ import { conflict, invalid, limitExceeded, notFound, serviceState } from "../err
 import { assertMutable, findService, getServiceParts, type ServiceRow, serviceDomains } from "../services";
 import { domainVerifier, type Verification } from "./dns";
 import { forgetHost } from "./site";
-import { insertWhere } from "./sql";
+import { insertWhere } from "../../storage/sql";
 import { byCreation, type CustomDomainRow, customDomainView } from "./views";
 
 /** Vendor limit. */
-export const MAX_CUSTOM_DOMAINS = 5;
+const MAX_CUSTOM_DOMAINS = 5;
 
 const taken = (name: string) => conflict(`Domain "${name}" is already attached to a service.`, "Custom domain");
 
 /** Names under BASE_DOMAIN are the endpoints of services; a custom domain must not shadow one. */
-export function checkNotEndpointName(env: Env, name: string, field = "domain_name"): void {
+function checkNotEndpointName(env: Env, name: string, field = "domain_name"): void {
   const base = config(env).BASE_DOMAIN;
   if (name === base || name.endsWith(`.${base}`))
     throw invalid(field, `must not be ${base} or a name under it: those names belong to service endpoints`);
 }
 
-export function hasPublicNetwork(d: Db, uuid: string) {
+function hasPublicNetwork(d: Db, uuid: string) {
   return d
     .select({ one: sql<number>`1` })
     .from(serviceNetworks)
@@ -40,7 +40,7 @@ const publicNetworkExists = (uuid: string | SQLiteColumn) =>
 const noPublicNetwork = () => invalid("domain_name", "the service has no public network; custom domains need public access to the service");
 
 /** Checks the domain's DNS records against the service's public endpoint. */
-export async function verifyDomain(env: Env, row: Pick<ServiceRow, "endpointLabel">, domain: string): Promise<Verification> {
+async function verifyDomain(env: Env, row: Pick<ServiceRow, "endpointLabel">, domain: string): Promise<Verification> {
   const target = serviceDomains(env, row).public;
   return domainVerifier(env).verify({ domain, target, acmeTarget: `_acme-challenge.${target}` });
 }

@@ -5,7 +5,9 @@ import { db } from "../../storage/db";
 import { evaluate, type NamedPolicy, type RequestContext, validatePolicyDocument } from "../policy";
 import { parseErrorPages, type StaticWebsiteRow } from "./views";
 import type { ErrorPage } from "../../schema/website";
-import type { WebsiteHost } from "../endpoints";
+
+/** What a website request's Host names (classified by core/endpoints.ts). */
+export type WebsiteHost = { kind: "primary"; host: string; label: string } | { kind: "custom"; host: string };
 
 export interface Site {
   serviceUuid: string;
@@ -24,7 +26,7 @@ export interface Site {
 /** "none": not a website host after all (e.g. an api-mode custom domain); "unconfigured": the Site Not Configured page. */
 export type SiteLookup = { kind: "none" } | { kind: "unconfigured" } | { kind: "site"; site: Site };
 
-export function normalizePrefix(prefix: string): string {
+function normalizePrefix(prefix: string): string {
   const p = prefix.replace(/^\/+/, "");
   return p === "" || p.endsWith("/") ? p : `${p}/`;
 }
@@ -64,7 +66,7 @@ export function publiclyReadable(site: Site, key: string, context: RequestContex
  * api-mode custom domains do not cost a query per request. Attaching or renaming a domain forgets
  * the name in this isolate; other isolates notice within NOT_A_SITE_MS.
  */
-export const NOT_A_SITE_MS = 5_000;
+const NOT_A_SITE_MS = 5_000;
 const notSites = new Map<string, number>();
 const NOT_SITES_LIMIT = 1000;
 

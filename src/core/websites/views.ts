@@ -6,7 +6,7 @@ import type { customDomains, staticWebsites } from "../../schema/website.tables"
 export type CustomDomainRow = typeof customDomains.$inferSelect;
 export type StaticWebsiteRow = typeof staticWebsites.$inferSelect;
 
-export const FAILED_VERIFICATION = "failed_custom_domain_verification";
+const FAILED_VERIFICATION = "failed_custom_domain_verification";
 
 export const byCreation = <T extends { createdAt: string; domainName: string }>(a: T, b: T) =>
   a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.domainName < b.domainName ? -1 : a.domainName > b.domainName ? 1 : 0;

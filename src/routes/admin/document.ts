@@ -1,4 +1,4 @@
-import type { DialectDocument } from "../documents";
+import type { DialectDocument } from "../document-types";
 import { adminRouter } from "./router";
 
 /** The operator API's OpenAPI document: `/openapi/admin.json`. */

@@ -5,7 +5,7 @@
  */
 import { CoreError } from "../../core/errors";
 import { findAccessKeyCached } from "../../core/iam/principal";
-import type { RequestContext } from "../../core/policy";
+import { requestContext, type RequestContext } from "../../core/policy";
 import { ALL_BUCKETS_ARN, Authorizer, bucketArn, objectArn, type S3Identity } from "../../core/s3/authorize";
 import { bucketPolicyForEvaluation } from "../../core/s3/bucket-policy";
 import { findBucketAndPoliciesCached, findBucketCached } from "../../core/s3/buckets";
@@ -65,14 +65,8 @@ function invalidAccessKey(accessKeyId: string, message = "The AWS Access Key Id 
 
 function policyContext(request: Request, url: URL, auth: VerifiedAuth | null): RequestContext {
   const h = request.headers;
-  const now = new Date();
   return {
-    "aws:SourceIp": h.get("cf-connecting-ip") ?? undefined,
-    "aws:SecureTransport": url.protocol === "https:" ? "true" : "false",
-    "aws:CurrentTime": now.toISOString().replace(/\.\d{3}Z$/, "Z"),
-    "aws:EpochTime": String(Math.floor(now.getTime() / 1000)),
-    "aws:UserAgent": h.get("user-agent") ?? undefined,
-    "aws:Referer": h.get("referer") ?? undefined,
+    ...requestContext(request, url),
     "s3:authType": auth ? (auth.location === "header" ? "REST-HEADER" : "REST-QUERY-STRING") : undefined,
     "s3:signatureversion": auth ? (auth.version === 4 ? "AWS4-HMAC-SHA256" : "AWS") : undefined,
     "s3:x-amz-content-sha256": h.get("x-amz-content-sha256") ?? undefined,

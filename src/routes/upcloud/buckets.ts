@@ -8,7 +8,7 @@ import {
 } from "../../core/buckets/buckets";
 import { intQuery } from "../../schema/service";
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "./common";
-import type { UpcloudRouter } from "./router";
+import type { UpcloudRouter } from "./types";
 
 const tags = ["Buckets"];
 

@@ -1,4 +1,4 @@
-import type { DialectDocument } from "../documents";
+import type { DialectDocument } from "../document-types";
 import { BASE } from "./common";
 import { upcloudRouter } from "./router";
 

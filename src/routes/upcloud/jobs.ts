@@ -3,7 +3,7 @@ import { cancelJob, createJob, getJob, listJobs, type JobView } from "../../core
 import type { EndpointSpec } from "../../core/jobs/spec";
 import { JOB_STATES } from "../../schema/jobs.tables";
 import { errorResponses, json, jsonBody, security } from "./common";
-import type { UpcloudRouter } from "./router";
+import type { UpcloudRouter } from "./types";
 
 const tags = ["Jobs"];
 

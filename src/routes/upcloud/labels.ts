@@ -3,7 +3,7 @@ import { getService, lifecycle } from "../../core/services";
 import { notFound } from "../../core/errors";
 import { LabelPatchSchema, LabelSchema } from "../../schema/service";
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "./common";
-import type { UpcloudRouter } from "./router";
+import type { UpcloudRouter } from "./types";
 
 const tags = ["Labels"];
 const LabelOut = z.object({ key: z.string(), value: z.string() }).openapi("LabelView");

@@ -5,7 +5,7 @@ import { findService } from "../../core/services";
 import { intQuery } from "../../schema/service";
 import { db } from "../../storage/db";
 import { errorResponses, json, security, ServiceUuidParam } from "./common";
-import type { UpcloudRouter } from "./router";
+import type { UpcloudRouter } from "./types";
 
 const tags = ["Metrics"];
 

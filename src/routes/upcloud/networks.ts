@@ -3,7 +3,7 @@ import { notFound, Problems } from "../../core/errors";
 import { checkNetworks, getService, lifecycle } from "../../core/services";
 import { NetworkSchema } from "../../schema/service";
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "./common";
-import type { UpcloudRouter } from "./router";
+import type { UpcloudRouter } from "./types";
 
 const tags = ["Networks"];
 const NameParam = ServiceUuidParam.extend({ network_name: z.string().openapi({ param: { name: "network_name", in: "path" } }) });

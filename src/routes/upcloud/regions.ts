@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { config } from "../../config";
 import { getRegion, type Region, regions } from "../../core/regions";
 import { RegionSchema } from "../../schema/service";
-import type { UpcloudRouter } from "./router";
+import type { UpcloudRouter } from "./types";
 import { errorResponses, json, security } from "./common";
 
 const listRegions = createRoute({

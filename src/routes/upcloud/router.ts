@@ -1,5 +1,3 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../context";
 import { createRouter } from "../factory";
 import { accountAuth } from "./auth";
 import { registerBuckets } from "./buckets";
@@ -13,8 +11,7 @@ import { registerRegions } from "./regions";
 import { registerServices } from "./services";
 import { registerStaticWebsites } from "./websites";
 import { registerCustomDomains } from "./websites-domains";
-
-export type UpcloudRouter = OpenAPIHono<AppEnv>;
+import type { UpcloudRouter } from "./types";
 
 /** The UpCloud-style control plane, mounted at /1.3/object-storage-2. */
 export function upcloudRouter(): UpcloudRouter {

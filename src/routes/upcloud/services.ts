@@ -3,7 +3,7 @@ import { getService, insertService, lifecycle, listServices } from "../../core/s
 import { serviceBody } from "./service-body";
 import { ServiceCreateSchema, ServiceListQuery, ServicePatchSchema, ServiceReplaceSchema, ServiceSchema } from "../../schema/service";
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "./common";
-import type { UpcloudRouter } from "./router";
+import type { UpcloudRouter } from "./types";
 
 const tags = ["Services"];
 

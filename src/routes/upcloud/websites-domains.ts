@@ -9,7 +9,7 @@ import {
 } from "../../core/websites/domains";
 import { CustomDomainCreateSchema, CustomDomainModifySchema, CustomDomainSchema } from "../../schema/website";
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "./common";
-import type { UpcloudRouter } from "./router";
+import type { UpcloudRouter } from "./types";
 
 const tags = ["Custom domains"];
 const DomainParam = ServiceUuidParam.extend({

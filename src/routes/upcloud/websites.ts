@@ -8,7 +8,7 @@ import {
 } from "../../core/websites/configs";
 import { StaticWebsiteCreateSchema, StaticWebsiteModifySchema, StaticWebsiteSchema } from "../../schema/website";
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "./common";
-import type { UpcloudRouter } from "./router";
+import type { UpcloudRouter } from "./types";
 
 const tags = ["Static websites"];
 const DomainParam = ServiceUuidParam.extend({

@@ -1,4 +1,12 @@
 /** HTTP details of serving R2 objects: headers from the object, conditional requests, ranges. */
+import {
+  conditionHeaders,
+  evaluateConditions,
+  parseHttpDate,
+  parseRangeSpec,
+  resolveRange,
+  type RangeSpec,
+} from "../../core/s3/conditions";
 
 const TYPES: Record<string, string> = {
   html: "text/html; charset=utf-8",
@@ -50,72 +58,42 @@ export function objectHeaders(obj: R2Object, key: string): Headers {
 /** Byte ranges R2 can serve in one read; multi-range and malformed headers are ignored (full body). */
 export type ByteRange = { offset: number; length?: number } | { suffix: number };
 
+/**
+ * The request's range in R2's shape (the syntax is core/s3/conditions.ts's). Unlike S3, a website
+ * serves the whole page for `bytes=-0` and for a range that ends before it starts.
+ */
 export function parseRange(header: string | null): ByteRange | null {
-  if (!header) return null;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m) return null;
-  const [, a, b] = m;
-  if (a === "" && b === "") return null;
-  if (a === "") return Number(b) > 0 ? { suffix: Number(b) } : null;
-  const start = Number(a);
-  if (b === "") return { offset: start };
-  const end = Number(b);
-  if (end < start) return null;
-  return { offset: start, length: end - start + 1 };
+  const spec = parseRangeSpec(header);
+  if (!spec) return null;
+  if ("suffix" in spec) return spec.suffix > 0 ? { suffix: spec.suffix } : null;
+  if (spec.last === null) return { offset: spec.first };
+  return spec.last < spec.first ? null : { offset: spec.first, length: spec.last - spec.first + 1 };
 }
+
+const toSpec = (r: ByteRange): RangeSpec =>
+  "suffix" in r ? r : { first: r.offset, last: r.length === undefined ? null : r.offset + r.length - 1 };
 
 /** Whether a range can be served from an object of `size` bytes (RFC 9110 §14.1.2). */
 export function satisfiable(r: ByteRange, size: number): boolean {
-  if ("suffix" in r) return size > 0;
-  return r.offset < size;
+  return resolveRange(toSpec(r), size).kind === "range";
 }
 
-/** The first and last byte a range covers in an object of `size` bytes. */
+/** The first and last byte a satisfiable range covers in an object of `size` bytes. */
 export function rangeBounds(r: ByteRange, size: number): { start: number; end: number } {
-  if ("suffix" in r) return { start: Math.max(0, size - r.suffix), end: size - 1 };
-  const end = r.length === undefined ? size - 1 : Math.min(size - 1, r.offset + r.length - 1);
-  return { start: r.offset, end };
+  const resolved = resolveRange(toSpec(r), size);
+  if (resolved.kind !== "range") throw new RangeError("range not satisfiable");
+  return { start: resolved.offset, end: resolved.offset + resolved.length - 1 };
 }
 
-function etagList(header: string): string[] {
-  return header
-    .split(",")
-    .map((t) => t.trim())
-    .filter(Boolean);
-}
-
-const weakEq = (a: string, b: string) => a.replace(/^W\//, "") === b.replace(/^W\//, "");
-
-function parseDate(v: string | null): number | null {
-  if (!v) return null;
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? null : t;
-}
+const unquote = (etag: string) => etag.replace(/^"(.*)"$/, "$1");
 
 /**
  * RFC 9110 §13.2.2 for GET/HEAD: 412 when If-Match (or, without it, If-Unmodified-Since) fails;
  * 304 when If-None-Match (or, without it, If-Modified-Since) says the client's copy is current.
  */
 export function preconditionStatus(obj: R2Object, headers: Headers): 200 | 304 | 412 {
-  const etag = obj.httpEtag;
-  const modified = Math.floor(obj.uploaded.getTime() / 1000) * 1000;
-  const ifMatch = headers.get("if-match");
-  if (ifMatch !== null) {
-    const tags = etagList(ifMatch);
-    if (!tags.includes("*") && !tags.some((t) => !t.startsWith("W/") && t === etag)) return 412;
-  } else {
-    const since = parseDate(headers.get("if-unmodified-since"));
-    if (since !== null && modified > since) return 412;
-  }
-  const ifNoneMatch = headers.get("if-none-match");
-  if (ifNoneMatch !== null) {
-    const tags = etagList(ifNoneMatch);
-    if (tags.includes("*") || tags.some((t) => weakEq(t, etag))) return 304;
-  } else {
-    const since = parseDate(headers.get("if-modified-since"));
-    if (since !== null && modified <= since) return 304;
-  }
-  return 200;
+  const outcome = evaluateConditions(conditionHeaders(headers), unquote(obj.httpEtag), obj.uploaded, { strongIfMatch: true });
+  return outcome === "precondition-failed" ? 412 : outcome === "not-modified" ? 304 : 200;
 }
 
 /** If-Range: the range applies only while the client's validator still names this object. */
@@ -123,6 +101,6 @@ export function ifRangeHolds(obj: R2Object, header: string | null): boolean {
   if (header === null) return true;
   const v = header.trim();
   if (v.startsWith('"') || v.startsWith("W/")) return v === obj.httpEtag;
-  const t = parseDate(v);
+  const t = parseHttpDate(v);
   return t !== null && Math.floor(obj.uploaded.getTime() / 1000) * 1000 === t;
 }

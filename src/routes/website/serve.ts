@@ -5,7 +5,7 @@
  * Objects stream from R2; nothing is buffered.
  */
 import { CoreError } from "../../core/errors";
-import type { RequestContext } from "../../core/policy";
+import { requestContext, type RequestContext } from "../../core/policy";
 import { classifyHost } from "../../core/endpoints";
 import { publiclyReadable, resolveSite, type Site } from "../../core/websites/site";
 import { ulid } from "../../lib/ids";
@@ -39,23 +39,11 @@ export async function maybeServeWebsite(request: Request, env: Env, _ctx?: Execu
   }
 }
 
-/** Condition keys a bucket policy may test for anonymous website reads. */
-function policyContext(request: Request, url: URL): RequestContext {
-  const now = new Date();
-  return {
-    "aws:SourceIp": request.headers.get("cf-connecting-ip") ?? undefined,
-    "aws:SecureTransport": url.protocol === "https:" ? "true" : "false",
-    "aws:UserAgent": request.headers.get("user-agent") ?? undefined,
-    "aws:Referer": request.headers.get("referer") ?? undefined,
-    "aws:CurrentTime": now.toISOString().replace(/\.\d{3}Z$/, "Z"),
-    "aws:EpochTime": String(Math.floor(now.getTime() / 1000)),
-  };
-}
-
 type Outcome = { kind: "response"; response: Response } | { kind: "missing" } | { kind: "error"; status: number };
 
 async function serveSite(request: Request, env: Env, url: URL, site: Site): Promise<Response> {
-  const context = policyContext(request, url);
+  // The condition keys a bucket policy may test for anonymous website reads.
+  const context = requestContext(request, url);
   const plan = planPath(url.pathname, site);
   if (!plan.ok) return errorResponse(request, env, site, context, 400);
   if (!site.bucketExists) return errorResponse(request, env, site, context, 404);

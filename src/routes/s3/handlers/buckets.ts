@@ -7,7 +7,6 @@ import {
   setBucketPolicy,
 } from "../../../core/s3/buckets";
 import { bucketNameProblem } from "../../../core/s3/rules";
-import { usageMeter } from "../../../core/s3/usage";
 import { AuthError, readBody } from "../../../core/sigv4";
 import { requireBucket, type S3Context } from "../context";
 import { fromAuthError, noSuchBucket, S3Error } from "../errors";
@@ -68,7 +67,7 @@ export async function createBucket(c: S3Context): Promise<Response> {
   const body = await smallBody(c, 64 * 1024);
   // Any LocationConstraint is accepted: a service lives in one region, whatever a client's default.
   if (body.trim()) parseXml(body, "CreateBucketConfiguration");
-  const result = await insertBucket(c.env, c.service.uuid, bucket);
+  const result = await insertBucket(c.env, c.service.uuid, bucket, c.ctx);
   if (result.kind === "exists") {
     throw new S3Error("BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.", {
       BucketName: bucket,
@@ -83,11 +82,6 @@ export async function createBucket(c: S3Context): Promise<Response> {
       },
     );
   }
-  c.ctx.waitUntil(
-    usageMeter(c.env, c.service.uuid)
-      .resetBucket(c.service.uuid, bucket)
-      .catch(() => {}),
-  );
   return new Response(null, { status: 200, headers: { Location: `/${bucket}` } });
 }
 
@@ -97,14 +91,9 @@ export async function headBucket(c: S3Context): Promise<Response> {
 
 export async function deleteBucket(c: S3Context): Promise<Response> {
   const { bucket } = requireBucket(c);
-  const result = await removeBucket(c.env, c.service.uuid, bucket);
+  const result = await removeBucket(c.env, c.service.uuid, bucket, c.ctx);
   if (result === "not-empty") throw new S3Error("BucketNotEmpty", "The bucket you tried to delete is not empty", { BucketName: bucket });
   if (result === "missing") throw noSuchBucket(bucket);
-  c.ctx.waitUntil(
-    usageMeter(c.env, c.service.uuid)
-      .resetBucket(c.service.uuid, bucket)
-      .catch(() => {}),
-  );
   return new Response(null, { status: 204 });
 }
 

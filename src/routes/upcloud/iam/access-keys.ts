@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createAccessKey, deleteAccessKey, getAccessKey, listAccessKeys, setAccessKeyStatus } from "../../../core/iam/access-keys";
 import { errorResponses, json, jsonBody, noContent, security } from "../common";
-import type { UpcloudRouter } from "../router";
+import type { UpcloudRouter } from "../types";
 import { AccessKeyCreatedSchema, AccessKeyModifySchema, AccessKeyParam, AccessKeySchema, UserParam } from "./schemas";
 import { accessKeyBody, newAccessKeyBody } from "./bodies";
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { addUserToGroup, createGroup, deleteGroup, getGroup, listGroups, removeUserFromGroup } from "../../../core/iam/groups";
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "../common";
-import type { UpcloudRouter } from "../router";
+import type { UpcloudRouter } from "../types";
 import { GroupCreateSchema, GroupParam, GroupSchema, MemberParam } from "./schemas";
 import { groupBody } from "./bodies";
 

@@ -1,4 +1,4 @@
-import type { UpcloudRouter } from "../router";
+import type { UpcloudRouter } from "../types";
 import { registerAccessKeys } from "./access-keys";
 import { registerGroups } from "./groups";
 import { registerPolicies } from "./policies";

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createPolicy, deletePolicy, getPolicy, listPolicies, setDefaultVersion } from "../../../core/iam/policies";
 import { createPolicyVersion, deletePolicyVersion, getPolicyVersion, listPolicyVersions } from "../../../core/iam/policy-versions";
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "../common";
-import type { UpcloudRouter } from "../router";
+import type { UpcloudRouter } from "../types";
 import {
   PolicyCreateSchema,
   PolicyModifySchema,

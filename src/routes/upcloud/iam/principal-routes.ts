@@ -5,7 +5,7 @@ import { deletePermissionsBoundary, setPermissionsBoundary } from "../../../core
 import { deleteInlinePolicy } from "../../../core/iam/inline-policies";
 import { deleteTag, getTags, replaceTags } from "../../../core/iam/tags";
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "../common";
-import type { UpcloudRouter } from "../router";
+import type { UpcloudRouter } from "../types";
 import {
   AttachSchema,
   BoundarySchema,

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRole, deleteRole, getRole, listRoles, replaceTrustPolicy, updateRole } from "../../../core/iam/roles";
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "../common";
-import type { UpcloudRouter } from "../router";
+import type { UpcloudRouter } from "../types";
 import { RoleCreateSchema, RoleModifySchema, RoleParam, RoleSchema, TrustPolicySchema } from "./schemas";
 import { encodeDocument } from "../../../core/iam/rules";
 import { roleBody } from "./bodies";

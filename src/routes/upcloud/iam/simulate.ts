@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { simulate } from "../../../core/iam/simulate";
 import { PRINCIPAL_NAMING } from "../../principals";
 import { errorResponses, json, jsonBody, security, ServiceUuidParam } from "../common";
-import type { UpcloudRouter } from "../router";
+import type { UpcloudRouter } from "../types";
 import { SimulationResultSchema, SimulationSchema } from "./schemas";
 
 const run = createRoute({

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createUser, deleteUser, getUser, listUsers } from "../../../core/iam/users";
 import { errorResponses, json, jsonBody, noContent, security, ServiceUuidParam } from "../common";
-import type { UpcloudRouter } from "../router";
+import type { UpcloudRouter } from "../types";
 import { UserCreateSchema, UserParam, UserSchema } from "./schemas";
 import { userBody } from "./bodies";
 
