@@ -8,6 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { seedTenant } from "./lib/seed.mjs";
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const PORT = Number(process.env.PORT ?? 8787);
@@ -57,61 +58,9 @@ async function waitForServer(child) {
   throw new Error(`no answer from ${ORIGIN}/healthz`);
 }
 
-async function api(method, url, token, body) {
-  const res = await fetch(`${ORIGIN}${url}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined };
-}
-
 async function seed(adminToken) {
-  const demo = existsSync(demoFile) ? JSON.parse(readFileSync(demoFile, "utf8")) : {};
-  let account = (await api("GET", "/admin/v1/accounts?limit=1000", adminToken)).json.find((a) => a.name === "demo");
-  if (!account) {
-    demo.password = randomBytes(12).toString("hex");
-    const r = await api("POST", "/admin/v1/accounts", adminToken, { name: "demo", password: demo.password });
-    if (r.status !== 201) throw new Error(`could not create the demo account: ${JSON.stringify(r.json)}`);
-    account = r.json;
-  }
-  demo.accountId = account.id;
-  if (!demo.token || (await api("GET", "/1.3/object-storage-2", demo.token)).status !== 200) {
-    const r = await api("POST", `/admin/v1/accounts/${account.id}/tokens`, adminToken, { name: "demo" });
-    demo.token = r.json.token;
-  }
-  const base = "/1.3/object-storage-2";
-  let service = (await api("GET", `${base}?limit=100`, demo.token)).json.find((s) => s.name === "demo");
-  if (!service) {
-    const r = await api("POST", base, demo.token, {
-      name: "demo",
-      region: "europe-1",
-      configured_status: "started",
-      networks: [{ name: "public", type: "public", family: "IPv4" }],
-      labels: [{ key: "env", value: "demo" }],
-    });
-    service = r.json;
-  }
-  demo.serviceUuid = service.uuid;
-  demo.endpoint = service.endpoints?.find((e) => e.mode === "api" && e.type === "public")?.domain_name;
-
-  // An S3 user with full access and a key, through the same API a customer uses.
-  const user = await api("GET", `${base}/${service.uuid}/users/demo`, demo.token);
-  if (user.status === 404) {
-    await api("POST", `${base}/${service.uuid}/users`, demo.token, { username: "demo" });
-    await api("POST", `${base}/${service.uuid}/users/demo/policies`, demo.token, { name: "ECSS3FullAccess" });
-  }
-  const keys = await api("GET", `${base}/${service.uuid}/users/demo/access-keys`, demo.token);
-  const known = keys.status === 200 && demo.accessKeyId && keys.json.some((k) => k.access_key_id === demo.accessKeyId);
-  if (keys.status === 200 && !known) {
-    for (const k of keys.json) await api("DELETE", `${base}/${service.uuid}/users/demo/access-keys/${k.access_key_id}`, demo.token);
-    const k = await api("POST", `${base}/${service.uuid}/users/demo/access-keys`, demo.token);
-    if (k.status === 201) {
-      demo.accessKeyId = k.json.access_key_id;
-      demo.secretAccessKey = k.json.secret_access_key;
-    }
-  }
+  const known = existsSync(demoFile) ? JSON.parse(readFileSync(demoFile, "utf8")) : {};
+  const demo = await seedTenant({ origin: ORIGIN, adminToken, name: "demo", known });
   mkdirSync(path.dirname(demoFile), { recursive: true });
   writeFileSync(demoFile, JSON.stringify(demo, null, 2) + "\n", { mode: 0o600 });
   // Shell variables the README's examples use verbatim: `source .wrangler/demo.env`.
