@@ -113,7 +113,7 @@ try {
   if (dead) console.log(`\nFAIL seed=${seed}: server dead: ${dead}`);
   if (stats.failures.length || dead) {
     exitCode = 1;
-    if (server) console.log(`\nlast lines of the server's log (${server.logFile}):\n${server.logTail().slice(-2500)}`);
+    if (server) console.log(`\nlast error lines of the server's log (${server.logFile}):\n${server.logErrors()}`);
   }
 } finally {
   await target.stop();

@@ -187,6 +187,22 @@ export async function startServer(opts = {}) {
       /** wrangler is running and so is at least one workerd of its group. */
       alive: () => !ended() && groupRssBytes(pid) > 0,
       logTail,
+      /** The last `n` error lines of the server's log (ANSI colours removed, long lines cut). */
+      logErrors: (n = 15) => {
+        let text = "";
+        try {
+          text = readFileSync(logFile, "utf8");
+        } catch {
+          /* no log */
+        }
+        return text
+          .replace(/\x1b\[[0-9;]*m/g, "")
+          .split("\n")
+          .filter((l) => /ERROR|Uncaught|kj\/|workerd\/|\bError\b/.test(l))
+          .slice(-n)
+          .map((l) => (l.length > 400 ? l.slice(0, 400) + "…" : l))
+          .join("\n");
+      },
       stop,
     };
   } catch (e) {
