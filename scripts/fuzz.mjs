@@ -16,7 +16,7 @@ import { Stats, describe, execute, runLoad, watchHealth } from "./lib/runner.mjs
 import { parseCli, prepareTarget } from "./lib/target.mjs";
 
 const USAGE = `usage: node scripts/fuzz.mjs [--seed N] [--requests N] [--seconds S] [--concurrency N] [--timeout S]
-       [--raw-share F] [--keep-going] [--replay I] [--origin URL --token T --access-key-id K --secret-access-key S --service UUID [--admin-token A]]`;
+       [--raw-share F] [--keep-going] [--by-name] [--replay I] [--origin URL --token T --access-key-id K --secret-access-key S --service UUID [--admin-token A]]`;
 const args = parseCli(
   {
     seed: { type: "string" },
@@ -28,6 +28,7 @@ const args = parseCli(
     "keep-going": { type: "boolean", default: false },
     replay: { type: "string" },
     quiet: { type: "boolean", default: false },
+    "by-name": { type: "boolean", default: false },
   },
   USAGE,
 );
@@ -102,7 +103,7 @@ try {
     if (!(r instanceof Response) || r.status !== 200) dead = `/healthz after the run: ${r instanceof Response ? r.status : r.message}`;
   }
   console.log(`fuzz seed=${seed} concurrency=${concurrency} ${stats.summary()}${dead ? " | SERVER DEAD" : ""}`);
-  console.log(stats.byFamily());
+  console.log(stats.byFamily(args["by-name"] ? "names" : "families"));
   for (const f of stats.failures.slice(0, 10)) {
     console.log(`\nFAIL seed=${seed} request #${f.index}: ${f.why}\n${f.request}`);
     if (f.before?.length)

@@ -5,7 +5,9 @@
 // Content-Length, short and long bodies, a client that vanishes mid-upload, two refused requests
 // on one keep-alive connection); the reserved mounts of the dialects to come and SigV4 scopes
 // iam/sts/transporter. Only the loopback server is ever named (job endpoints included).
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { crc32 } from "node:zlib";
 import path from "node:path";
 import { requestBytes } from "./raw-http.mjs";
 import {
@@ -21,6 +23,12 @@ import {
 } from "./sigv4.mjs";
 import { API, apiRequest, controlTraffic, objectKey, s3Request, s3Traffic } from "./traffic.mjs";
 import { root } from "./live-server.mjs";
+
+const crc32Base64 = (b) => {
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE(crc32(b) >>> 0);
+  return out.toString("base64");
+};
 
 let spec;
 function openapi() {
@@ -542,17 +550,24 @@ function chunkedUpload(ctx, rng) {
   ]);
   const name = `aws-chunked: ${corruption}`;
   if (corruption === "unsigned-trailer") {
-    const algo = rng.pick(["crc32", "sha256", "crc32c"]);
-    const trailer = rng.pick([
-      `x-amz-checksum-${algo}:AAAAAA==\r\n`,
-      "",
-      `x-amz-checksum-${algo}:\r\n`,
-      "garbage\r\n",
-      `x-amz-checksum-${algo}:${rng.junk()}\r\n`,
+    const algo = rng.pick(["crc32", "sha256"]);
+    const all = Buffer.concat(chunks);
+    const good = algo === "crc32" ? crc32Base64(all) : createHash("sha256").update(all).digest("base64");
+    const value = rng.weighted([
+      [3, good],
+      [1, "AAAAAA=="],
+      [1, ""],
+      [1, rng.junk()],
+    ]);
+    const trailer = rng.weighted([
+      [6, `x-amz-checksum-${algo}:${value}\r\n`],
+      [1, ""],
+      [1, "garbage\r\n"],
     ]);
     const body = Buffer.concat(unsignedChunks(chunks, trailer));
     return s3Request(ctx, {
-      name,
+      family: "s3-chunked",
+      name: `${name}${value === good && trailer.includes(good) ? "" : " (bad trailer)"}`,
       method: "PUT",
       path: p,
       headers: {

@@ -123,9 +123,18 @@ export async function startServer(opts = {}) {
       /* already gone */
     }
   };
-  // If the caller dies without stop(), its server goes with it.
+  // If the caller exits or is interrupted without stop(), its server goes with it (the server has
+  // a process group of its own, so a terminal's Ctrl-C does not reach it by itself).
   const onExit = () => signal("SIGKILL");
+  const onSignal = (sig) => {
+    signal("SIGKILL");
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+    process.kill(process.pid, sig);
+  };
   process.once("exit", onExit);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   const ended = () => child.exitCode !== null || child.signalCode !== null;
   const logTail = () => {
     try {
@@ -141,6 +150,8 @@ export async function startServer(opts = {}) {
     if (stopped) return;
     stopped = true;
     process.removeListener("exit", onExit);
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
     if (!ended()) {
       signal("SIGTERM");
       const timer = setTimeout(() => signal("SIGKILL"), 5000);
@@ -158,7 +169,8 @@ export async function startServer(opts = {}) {
       if (ended()) throw new Error(`wrangler dev exited (${child.exitCode ?? child.signalCode}):\n${logTail()}`);
       if (Date.now() > until) throw new Error(`no answer from ${origin}/healthz in time:\n${logTail()}`);
       try {
-        const r = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(2000) });
+        // A first answer can take seconds on a loaded machine (the isolate starts); patience, not retries.
+        const r = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(30_000) });
         await r.arrayBuffer();
         if (r.ok) break;
       } catch {

@@ -107,6 +107,7 @@ export class Stats {
   constructor() {
     this.classes = {};
     this.families = {};
+    this.names = {};
     this.latencies = [];
     this.requests = 0;
     this.failures = [];
@@ -123,6 +124,9 @@ export class Stats {
       this.classes[c] = (this.classes[c] ?? 0) + 1;
       this.families[d.family] ??= {};
       this.families[d.family][c] = (this.families[d.family][c] ?? 0) + 1;
+      const n = `${d.family} / ${d.name}`;
+      this.names[n] ??= {};
+      this.names[n][c] = (this.names[n][c] ?? 0) + 1;
       if (typeof x.ms === "number") this.latencies.push(x.ms);
     }
   }
@@ -131,9 +135,9 @@ export class Stats {
     const q = (p) => (a.length ? Math.round(a[Math.min(a.length - 1, Math.floor((p / 100) * a.length))]) : 0);
     return { p50: q(50), p90: q(90), p99: q(99), max: Math.round(a.at(-1) ?? 0) };
   }
-  /** One line per request family: its counts by class. */
-  byFamily() {
-    return Object.entries(this.families)
+  /** One line per request family (or per request name): its counts by class. */
+  byFamily(which = "families") {
+    return Object.entries(this[which])
       .sort()
       .map(
         ([f, cs]) =>
