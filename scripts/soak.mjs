@@ -143,7 +143,9 @@ try {
   if (dead) console.log(`\nFAIL: server dead: ${dead}`);
   if (growth !== null && growth > rssLimit)
     console.log(`\nFAIL: resident memory grew ${(growth * 100).toFixed(1)}% (limit ${rssLimit * 100}%)`);
-  if (dead || (growth !== null && growth > rssLimit) || (args.strict && stats.failures.length)) {
+  const broken = stats.failures.find((f) => f.why.startsWith("generator error"));
+  if (broken) console.log(`\nFAIL: the soak itself is broken: ${broken.why}`);
+  if (dead || broken || (growth !== null && growth > rssLimit) || (args.strict && stats.failures.length)) {
     exitCode = 1;
     if (server) console.log(`\nlast error lines of the server's log (${server.logFile}):\n${server.logErrors()}`);
   }

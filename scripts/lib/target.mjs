@@ -77,7 +77,7 @@ export async function prepareTarget(args, runId, log) {
     token: creds.token,
     adminToken: creds.adminToken ?? "not-the-admin-token-0000",
     service: creds.service,
-    accountId: svc.json.account_id ?? creds.accountId,
+    accountId: svc.json.account_id ?? creds.accountId ?? "unknown-account",
     accountName: server ? "live" : "unknown",
     password: server?.password,
     endpointHost,
