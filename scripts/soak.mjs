@@ -14,7 +14,7 @@
 // baseline; with --strict, also on any failing request (5xx other than 501, timeout).
 import { randomInt } from "node:crypto";
 import { malformedRequest } from "./lib/fuzz-cases.mjs";
-import { groupRssBytes } from "./lib/live-server.mjs";
+import { treeRssBytes } from "./lib/live-server.mjs";
 import { Rng } from "./lib/rng.mjs";
 import { Stats, runLoad, watchHealth } from "./lib/runner.mjs";
 import { parseCli, prepareTarget } from "./lib/target.mjs";
@@ -65,7 +65,7 @@ const target = await prepareTarget(args, runId, log).catch((e) => {
   process.exit(2);
 });
 const { ctx, server } = target;
-const rss = server ? () => server.rssBytes() : args["server-pid"] ? () => groupRssBytes(Number(args["server-pid"])) : null;
+const rss = server ? () => server.rssBytes() : args["server-pid"] ? () => treeRssBytes(Number(args["server-pid"])) : null;
 if (!rss) log("no --server-pid: resident memory is not measured (the RSS criterion is skipped)");
 
 const stats = new Stats();

@@ -47,21 +47,38 @@ function run(cmd, args, opts) {
   });
 }
 
-/** Resident memory of the workerd processes of process group `pgid`, from /proc (0 when none). */
-export function groupRssBytes(pgid, comm = "workerd") {
-  let total = 0;
+/** Resident memory (bytes, from /proc) of the `workerd` processes descending from `pid` (0 when none). */
+export function treeRssBytes(pid, comm = "workerd") {
+  const procs = new Map(); // pid → { ppid, name }
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      // pid (comm) state ppid pgrp …; comm may contain spaces and parentheses, so split after the last ")".
+      // pid (comm) state ppid …; comm may contain spaces and parentheses, so split after the last ")".
       const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) !== pgid || name !== comm) continue;
-      const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${entry}/status`, "utf8"));
-      if (m) total += Number(m[1]) * 1024;
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      procs.set(Number(entry), { ppid, name });
     } catch {
       /* the process ended while we looked */
+    }
+  }
+  const below = new Set([pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [p, { ppid }] of procs)
+      if (!below.has(p) && below.has(ppid)) {
+        below.add(p);
+        grew = true;
+      }
+  }
+  let total = 0;
+  for (const p of below) {
+    if (procs.get(p)?.name !== comm) continue;
+    try {
+      const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/status`, "utf8"));
+      if (m) total += Number(m[1]) * 1024;
+    } catch {
+      /* gone */
     }
   }
   return total;
@@ -195,9 +212,9 @@ export async function startServer(opts = {}) {
       accessKeyId: tenant.accessKeyId,
       secretAccessKey: tenant.secretAccessKey,
       /** Resident memory of the server's workerd processes (bytes, from /proc). */
-      rssBytes: () => groupRssBytes(pid),
+      rssBytes: () => treeRssBytes(pid),
       /** wrangler is running and so is at least one workerd of its group. */
-      alive: () => !ended() && groupRssBytes(pid) > 0,
+      alive: () => !ended() && treeRssBytes(pid) > 0,
       logTail,
       /** The last `n` error lines of the server's log (ANSI colours removed, long lines cut). */
       logErrors: (n = 15) => {
