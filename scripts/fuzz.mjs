@@ -16,7 +16,7 @@ import { Stats, describe, execute, runLoad, watchHealth } from "./lib/runner.mjs
 import { parseCli, prepareTarget } from "./lib/target.mjs";
 
 const USAGE = `usage: node scripts/fuzz.mjs [--seed N] [--requests N] [--seconds S] [--concurrency N] [--timeout S]
-       [--raw-share F] [--keep-going] [--by-name] [--replay I] [--origin URL --token T --access-key-id K --secret-access-key S --service UUID [--admin-token A]]`;
+       [--raw-share F] [--keep-going] [--by-name] [--strict-framing] [--replay I] [--origin URL --token T --access-key-id K --secret-access-key S --service UUID [--admin-token A]]`;
 const args = parseCli(
   {
     seed: { type: "string" },
@@ -29,6 +29,7 @@ const args = parseCli(
     replay: { type: "string" },
     quiet: { type: "boolean", default: false },
     "by-name": { type: "boolean", default: false },
+    "strict-framing": { type: "boolean", default: false },
   },
   USAGE,
 );
@@ -63,7 +64,12 @@ try {
     const rng = rngFor(i);
     const d = fuzzRequest(ctx, rng);
     console.log(`request #${i} of seed ${seed}:\n${d.client === "flow" ? `${d.family} / ${d.name} (a flow of requests)` : describe(d)}`);
-    const { failure, results } = await execute(ctx, d, { timeoutMs, rawShare: Number(args["raw-share"]), rng });
+    const { failure, results } = await execute(ctx, d, {
+      timeoutMs,
+      rawShare: Number(args["raw-share"]),
+      rng,
+      strictFraming: args["strict-framing"],
+    });
     stats.add(d, results[0], results);
     for (const r of results)
       console.log(`  → ${r.what ? `${r.what}: ` : ""}${r.outcome} ${r.statuses ?? r.status ?? ""} ${Math.round(r.ms)} ms`);
@@ -89,6 +95,7 @@ try {
       until: (i) => i < maxRequests && Date.now() < deadline,
       keepGoing: args["keep-going"],
       rawShare: Number(args["raw-share"]),
+      strictFraming: args["strict-framing"],
       rngFor,
       stats,
       control,

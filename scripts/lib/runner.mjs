@@ -5,7 +5,9 @@
 // A request FAILS when: an answer is a 5xx other than 501; it gets no answer within the timeout
 // (raw exchanges that are incomplete on purpose excepted, but then the follow-up must answer);
 // a well-formed fetch loses its connection; or, after a raw framing attack, a new connection's
-// /healthz or signed S3 GET does not answer (< 500) within the timeout. The server is DEAD when
+// /healthz or signed S3 GET does not answer (< 500) within the timeout. A 5xx to bytes that are not
+// valid HTTP/1.1 comes from the runtime's own parser (the Worker never runs): it is counted as
+// 5xx-framing, and fails the run only with strictFraming. The server is DEAD when
 // /healthz on a new connection fails twice in a row.
 import { rawExchange, requestBytes } from "./raw-http.mjs";
 import { EMPTY_SHA256, encodePath, signHeaders } from "./sigv4.mjs";
@@ -87,9 +89,10 @@ async function followUp(ctx, timeoutMs) {
 const isBad5xx = (s) => s >= 500 && s !== 501;
 
 /** Why a result fails, or null. */
-function judge(d, r) {
+function judge(d, r, strictFraming) {
   if (r.outcome === "timeout" && !d.mayStall) return `no answer within the timeout (${Math.round(r.ms)} ms)`;
   if (r.outcome === "neterr" && d.client === "fetch") return `connection lost: ${r.error}`;
+  if (d.framing && !strictFraming) return null; // invalid HTTP: the runtime's parser answers (counted as 5xx-framing)
   for (const s of r.statuses ?? (r.status ? [r.status] : [])) if (isBad5xx(s)) return `answered ${s}: ${(r.text ?? "").slice(0, 300)}`;
   return null;
 }
@@ -120,7 +123,8 @@ export class Stats {
     if (this.recent.length > 12) this.recent.shift();
     for (const x of subResults ?? [r]) {
       this.requests++;
-      const c = classOf(x);
+      let c = classOf(x);
+      if (d.framing && c === "5xx" && x === (subResults ?? [r])[0]) c = "5xx-framing";
       this.classes[c] = (this.classes[c] ?? 0) + 1;
       this.families[d.family] ??= {};
       this.families[d.family][c] = (this.families[d.family][c] ?? 0) + 1;
@@ -179,7 +183,7 @@ export function describe(d) {
 }
 
 /** Sends one descriptor (a flow: each of its requests); answers { failure, results }. */
-export async function execute(ctx, d, { timeoutMs, rawShare = 0, rng } = {}) {
+export async function execute(ctx, d, { timeoutMs, rawShare = 0, rng, strictFraming = false } = {}) {
   const results = [];
   let failure = null;
   const one = async (x) => {
@@ -187,7 +191,7 @@ export async function execute(ctx, d, { timeoutMs, rawShare = 0, rng } = {}) {
     const req = sendRaw && x.client !== "raw" ? asRaw(ctx, x) : x;
     const r = req.client === "raw" ? await viaRaw(ctx, req, timeoutMs) : await viaFetch(ctx, req, timeoutMs);
     results.push(r);
-    const why = judge(req, r);
+    const why = judge(req, r, strictFraming);
     if (why && !failure) failure = { request: describe(req), why };
     return r;
   };
@@ -248,6 +252,7 @@ export async function runLoad({
   until,
   keepGoing = false,
   rawShare = 0,
+  strictFraming = false,
   rngFor,
   onResult,
   stats,
@@ -267,7 +272,7 @@ export async function runLoad({
         control.stopped = true;
         return;
       }
-      const { failure, results } = await execute(ctx, d, { timeoutMs, rawShare, rng });
+      const { failure, results } = await execute(ctx, d, { timeoutMs, rawShare, rng, strictFraming });
       stats.add(d, results[0], results, i);
       onResult?.(i, d, results, failure);
       if (failure) {
