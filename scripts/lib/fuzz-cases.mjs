@@ -789,6 +789,8 @@ function rawAttack(ctx, rng) {
         ...base,
         steps: [{ write: requestBytes("GET", `/${encodeURIComponent(key)}`, signed.headers), method: "GET", awaitResponse: true }],
         finish: "close",
+        // A Host that is not a valid host name ("quoted", <xml>) is invalid HTTP, like bad framing.
+        framing: !/^[A-Za-z0-9.-]+$/.test(host),
       };
     }
     case "expect-continue": {
