@@ -38,7 +38,7 @@ async function viaFetch(ctx, d, timeoutMs) {
     const res = await fetch(ctx.origin + d.path, {
       method: d.method,
       headers: d.headers,
-      body: d.body,
+      body: (d.method === "GET" || d.method === "HEAD") && !d.body?.length ? undefined : d.body,
       redirect: "manual",
       signal: AbortSignal.timeout(timeoutMs),
     });
