@@ -14,7 +14,7 @@
 // baseline; with --strict, also on any failing request (5xx other than 501, timeout).
 import { randomInt } from "node:crypto";
 import { malformedRequest } from "./lib/fuzz-cases.mjs";
-import { treeRssBytes } from "./lib/live-server.mjs";
+import { treeRss, treeRssBytes } from "./lib/live-server.mjs";
 import { Rng } from "./lib/rng.mjs";
 import { Stats, runLoad, watchHealth } from "./lib/runner.mjs";
 import { parseCli, prepareTarget } from "./lib/target.mjs";
@@ -65,7 +65,8 @@ const target = await prepareTarget(args, runId, log).catch((e) => {
   process.exit(2);
 });
 const { ctx, server } = target;
-const rss = server ? () => server.rssBytes() : args["server-pid"] ? () => treeRssBytes(Number(args["server-pid"])) : null;
+const rootPid = server ? server.pid : args["server-pid"] ? Number(args["server-pid"]) : null;
+const rss = rootPid ? () => treeRssBytes(rootPid) : null;
 if (!rss) log("no --server-pid: resident memory is not measured (the RSS criterion is skipped)");
 
 const stats = new Stats();
@@ -84,7 +85,13 @@ const sample = () => {
   samples.push(s);
   const failing = Object.entries(stats.classes).filter(([k]) => !/^[234]xx$|^501$|^ok$|^closed$/.test(k));
   log(
-    `t=${s.atS}s rss=${s.rssBytes === null ? "n/a" : (s.rssBytes / MiB).toFixed(1) + " MiB"} requests=${s.requests} ` +
+    `t=${s.atS}s rss=${s.rssBytes === null ? "n/a" : (s.rssBytes / MiB).toFixed(1) + " MiB"}` +
+      (rootPid
+        ? ` (${Object.entries(treeRss(rootPid))
+            .map(([p, b]) => `workerd ${p}: ${(b / MiB).toFixed(0)}`)
+            .join(", ")})`
+        : "") +
+      ` requests=${s.requests} ` +
       `(${(s.requests / Math.max(1, s.atS)).toFixed(1)}/s) failures=${s.failures}${failing.length ? " " + failing.map(([k, v]) => `${k}=${v}`).join(" ") : ""}`,
   );
   return s;

@@ -49,6 +49,11 @@ function run(cmd, args, opts) {
 
 /** Resident memory (bytes, from /proc) of the `workerd` processes descending from `pid` (0 when none). */
 export function treeRssBytes(pid, comm = "workerd") {
+  return Object.values(treeRss(pid, comm)).reduce((a, b) => a + b, 0);
+}
+
+/** The same per process: { [pid]: bytes }. */
+export function treeRss(pid, comm = "workerd") {
   const procs = new Map(); // pid → { ppid, name }
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -71,17 +76,17 @@ export function treeRssBytes(pid, comm = "workerd") {
         grew = true;
       }
   }
-  let total = 0;
+  const out = {};
   for (const p of below) {
     if (procs.get(p)?.name !== comm) continue;
     try {
       const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/status`, "utf8"));
-      if (m) total += Number(m[1]) * 1024;
+      if (m) out[p] = Number(m[1]) * 1024;
     } catch {
       /* gone */
     }
   }
-  return total;
+  return out;
 }
 
 /**
@@ -213,6 +218,8 @@ export async function startServer(opts = {}) {
       secretAccessKey: tenant.secretAccessKey,
       /** Resident memory of the server's workerd processes (bytes, from /proc). */
       rssBytes: () => treeRssBytes(pid),
+      /** Per workerd process: { [pid]: bytes } (wrangler runs two: its dev proxy and the Worker). */
+      rssByProcess: () => treeRss(pid),
       /** wrangler is running and so is at least one workerd of its group. */
       alive: () => !ended() && treeRssBytes(pid) > 0,
       logTail,
