@@ -13,6 +13,7 @@
 // resident memory at the end is more than --rss-limit (default 20%) above the post-warm-up
 // baseline; with --strict, also on any failing request (5xx other than 501, timeout).
 import { randomInt } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { malformedRequest } from "./lib/fuzz-cases.mjs";
 import { treeRss, treeRssBytes } from "./lib/live-server.mjs";
 import { Rng } from "./lib/rng.mjs";
@@ -69,6 +70,15 @@ const rootPid = server ? server.pid : args["server-pid"] ? Number(args["server-p
 const rss = rootPid ? () => treeRssBytes(rootPid) : null;
 if (!rss) log("no --server-pid: resident memory is not measured (the RSS criterion is skipped)");
 
+/** wrangler dev runs two workerd: its dev proxy (listening on the port) and the Worker (with an inspector). */
+function workerdRole(pid) {
+  try {
+    return /--inspector-addr/.test(readFileSync(`/proc/${pid}/cmdline`, "latin1")) ? "worker" : "proxy";
+  } catch {
+    return `workerd ${pid}`;
+  }
+}
+
 const stats = new Stats();
 const control = { stopped: false };
 const samples = [];
@@ -88,7 +98,7 @@ const sample = () => {
     `t=${s.atS}s rss=${s.rssBytes === null ? "n/a" : (s.rssBytes / MiB).toFixed(1) + " MiB"}` +
       (rootPid
         ? ` (${Object.entries(treeRss(rootPid))
-            .map(([p, b]) => `workerd ${p}: ${(b / MiB).toFixed(0)}`)
+            .map(([p, b]) => `${workerdRole(p)} ${(b / MiB).toFixed(0)}`)
             .join(", ")})`
         : "") +
       ` requests=${s.requests} ` +
