@@ -52,6 +52,9 @@ export function treeRssBytes(pid, comm = "workerd") {
   return Object.values(treeRss(pid, comm)).reduce((a, b) => a + b, 0);
 }
 
+/** The name of treeRssBytes in the helper's first version (wrangler's pid leads its process group). */
+export const groupRssBytes = treeRssBytes;
+
 /** The same per process: { [pid]: bytes }. */
 export function treeRss(pid, comm = "workerd") {
   const procs = new Map(); // pid → { ppid, name }
