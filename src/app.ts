@@ -1,4 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
 import { CoreError } from "./core/errors";
 import { ulid } from "./lib/ids";
 import { adminRouter } from "./routes/admin/router";
@@ -15,6 +17,33 @@ export const API_INFO = {
   description:
     "Managed object storage on Cloudflare Workers. This document covers the UpCloud-style control plane under /1.3/object-storage-2 and the operator API under /admin/v1.",
 };
+
+const requestIds = createMiddleware<AppEnv>(async (c, next) => {
+  c.set("requestId", ulid());
+  await next();
+  c.header("X-Request-Id", c.get("requestId"));
+});
+
+/**
+ * The app of a JSON dialect the front door hands requests to directly (by path or by its
+ * authentication scheme): its routers at their mounts, and that dialect's own 404 for everything
+ * else, so no request under it ever answers another vendor's body.
+ */
+export function dialectApp(
+  mounts: [path: string, router: OpenAPIHono<AppEnv>][],
+  notFound: (c: Context<AppEnv>) => Response,
+  unexpected: (c: Context<AppEnv>) => Response,
+) {
+  const app = new OpenAPIHono<AppEnv>();
+  app.use("*", requestIds);
+  for (const [path, router] of mounts) app.route(path, router);
+  app.notFound(notFound);
+  app.onError((err, c) => {
+    logUnexpected(c, err);
+    return unexpected(c);
+  });
+  return app;
+}
 
 export function buildApp() {
   const app = new OpenAPIHono<AppEnv>();
@@ -34,11 +63,7 @@ export function buildApp() {
     description: "Operator ADMIN_TOKEN",
   });
 
-  app.use("*", async (c, next) => {
-    c.set("requestId", ulid());
-    await next();
-    c.header("X-Request-Id", c.get("requestId"));
-  });
+  app.use("*", requestIds);
 
   app.route(BASE, upcloudRouter());
   app.route("/admin/v1", adminRouter());

@@ -225,16 +225,14 @@ export class ServiceLifecycle extends DurableObject<Env> {
       d.delete(serviceStateMessages).where(eq(serviceStateMessages.serviceUuid, row.uuid)),
       ...(msg
         ? [
-            d
-              .insert(serviceStateMessages)
-              .values({
-                serviceUuid: row.uuid,
-                code: msg.code,
-                message: msg.message,
-                operationalState: state,
-                createdAt: now,
-                updatedAt: now,
-              }),
+            d.insert(serviceStateMessages).values({
+              serviceUuid: row.uuid,
+              code: msg.code,
+              message: msg.message,
+              operationalState: state,
+              createdAt: now,
+              updatedAt: now,
+            }),
           ]
         : []),
     ]);

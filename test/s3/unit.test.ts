@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { checkBucketPolicy } from "../../src/core/s3/bucket-policy";
 import { evaluateConditions, parseRange, type ConditionHeaders } from "../../src/core/s3/conditions";
 import { bucketNameProblem, maxObjectKeyBytes } from "../../src/core/s3/rules";
-import { parseEndpointHost } from "../../src/routes/s3/dispatch";
+import { parseEndpointHost } from "../../src/core/endpoints";
 import { S3Error } from "../../src/routes/s3/errors";
 import { splitPath } from "../../src/routes/s3/index";
 import { resolveOperation } from "../../src/routes/s3/operations";

@@ -5,7 +5,7 @@ import { reverifyCustomDomains, serviceForCustomApiDomain } from "../../src/core
 import { customDomains } from "../../src/schema/website.tables";
 import { db } from "../../src/storage/db";
 import { eq } from "drizzle-orm";
-import { classifyHost } from "../../src/core/websites/site";
+import { classifyHost } from "../../src/core/endpoints";
 import { hostNameProblem } from "../../src/schema/website";
 import { guessContentType, parseRange, preconditionStatus, rangeBounds, satisfiable } from "../../src/routes/website/http";
 import { decodePath, errorDocumentFor, hasExtension, planPath } from "../../src/routes/website/paths";

@@ -5,7 +5,8 @@
  */
 import { config } from "../../config";
 import { handleS3 } from "../../routes/s3";
-import { parseEndpointHost, s3Target, serviceByLabel } from "../../routes/s3/dispatch";
+import { s3Target } from "../../routes/s3/dispatch";
+import { parseEndpointHost, serviceByLabel } from "../endpoints";
 
 /**
  * A streamed body of known length, for fetch: through a FixedLengthStream the runtime sends

@@ -8,6 +8,7 @@
  * check has passed, so a consumer that needs the whole body (R2 `put` through a FixedLengthStream)
  * never receives a complete body that fails verification: its write fails and nothing is stored.
  */
+import { releaseBody } from "../../lib/request-body";
 import { AwsChunkedDecoder } from "./chunked";
 import { CHECKSUM_LENGTH, checksumAlgorithmForHeader, MultiHasher, type ChecksumAlgorithm, type Digests } from "./checksums";
 import { concatBytes, fromBase64 } from "./encoding";
@@ -239,7 +240,7 @@ export function decodeBody(request: Request, verified: VerifiedAuth | null, opti
     ready.length = 0;
     hasher.abort();
     controller.error(error);
-    source?.cancel(error).catch(() => {});
+    if (source) releaseBody(request, source);
     rejectDone(error);
   };
 
@@ -276,7 +277,7 @@ export function decodeBody(request: Request, verified: VerifiedAuth | null, opti
         held = null;
         hasher.abort();
         rejectDone(reason ?? new Error("The request body stream was cancelled"));
-        return source?.cancel(reason);
+        if (source) releaseBody(request, source);
       },
     },
     { highWaterMark: 0 },

@@ -4,7 +4,7 @@
  */
 export { AuthError, isAuthError, type AuthErrorCode, type AuthErrorDetails } from "./errors";
 export { authKind, parseAuth, SIGV4_ALGORITHM, type AuthKind } from "./parse";
-export { checkScope, verify, type VerifyOptions, type VerifyResult } from "./verify";
+export { checkFraming, checkScope, verify, type VerifyOptions, type VerifyResult } from "./verify";
 export { decodeBody, readBody, type BodyResult, type DecodeBodyOptions, type DecodedBody, type ReadBodyOptions } from "./body";
 export { AwsChunkedDecoder, type AwsChunkedOptions, type ChunkSigning } from "./chunked";
 export {

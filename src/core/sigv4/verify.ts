@@ -89,6 +89,22 @@ function checkTime(parsed: ParsedSigV4, now: Date): Date | null {
   return null;
 }
 
+/**
+ * A request sent with both Transfer-Encoding and Content-Length reaches the Worker without its
+ * Content-Length (the runtime frames the body as chunked, RFC 9112 §6.3), so a signed
+ * Content-Length that is missing is that request: ambiguous framing, refused before its body is
+ * read (a body that was not chunk-encoded fails in the runtime's HTTP parser).
+ */
+export function checkFraming(parsed: ParsedSigV4, request: Request): void {
+  if (
+    parsed.signedHeaders.includes("content-length") &&
+    !request.headers.has("content-length") &&
+    request.headers.has("transfer-encoding")
+  ) {
+    throw new AuthError("InvalidRequest", "A request must not carry both Transfer-Encoding and Content-Length.");
+  }
+}
+
 /** `host` must be signed, and so must every x-amz-* header present (S3's HeadersNotSigned). */
 function checkUnsignedHeaders(parsed: ParsedSigV4, request: Request): void {
   const signed = new Set(parsed.signedHeaders);
@@ -169,6 +185,7 @@ async function verifySigV4(
 ): Promise<VerifiedSigV4> {
   const expiresAt = checkTime(parsed, now);
   checkUnsignedHeaders(parsed, request);
+  checkFraming(parsed, request);
 
   const s3 = parsed.scope.service === "s3";
   let payloadHash = parsed.contentSha256;

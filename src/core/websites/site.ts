@@ -1,34 +1,11 @@
 import { and, eq, isNull, sql, type SQL } from "drizzle-orm";
-import { config } from "../../config";
 import { accounts, buckets, serviceNetworks, services } from "../../schema/tables";
 import { customDomains, staticWebsites } from "../../schema/website.tables";
 import { db } from "../../storage/db";
 import { evaluate, type NamedPolicy, type RequestContext, validatePolicyDocument } from "../policy";
 import { parseErrorPages, type StaticWebsiteRow } from "./views";
 import type { ErrorPage } from "../../schema/website";
-
-/** Which static website a Host names. Hosts are compared lower case, without a trailing dot. */
-export type WebsiteHost = { kind: "primary"; host: string; label: string } | { kind: "custom"; host: string };
-
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-
-/**
- * `<label>-static.<BASE_DOMAIN>` is a primary static domain; any other host outside BASE_DOMAIN
- * may be a custom domain (looked up in D1). The shared API host, endpoint hosts, IP literals,
- * `localhost` and `*.workers.dev` never are, so they cost no query.
- */
-export function classifyHost(env: Env, hostname: string): WebsiteHost | null {
-  const host = hostname.toLowerCase().replace(/\.$/, "");
-  const base = config(env).BASE_DOMAIN;
-  const suffix = `-static.${base}`;
-  if (host.endsWith(suffix)) {
-    const label = host.slice(0, -suffix.length);
-    return /^[a-z0-9]+$/.test(label) ? { kind: "primary", host, label } : null;
-  }
-  if (!host.includes(".") || host === base || host.endsWith(`.${base}`)) return null;
-  if (IPV4.test(host) || host.startsWith("[") || host.endsWith(".localhost") || host.endsWith(".workers.dev")) return null;
-  return { kind: "custom", host };
-}
+import type { WebsiteHost } from "../endpoints";
 
 export interface Site {
   serviceUuid: string;

@@ -3,7 +3,7 @@ import type { Authorizer, S3Identity } from "../../core/s3/authorize";
 import type { BucketRow } from "../../core/s3/buckets";
 import type { UsageEvent } from "../../core/s3/usage";
 import type { VerifiedAuth } from "../../core/sigv4";
-import type { ServiceInfo } from "./dispatch";
+import type { ServiceInfo } from "../../core/endpoints";
 import type { S3Operation } from "./operations";
 
 /** Everything an operation handler needs about the request it serves. */

@@ -10,9 +10,11 @@ import { bucketPolicyForEvaluation } from "../../core/s3/bucket-policy";
 import { findBucketAndPoliciesCached, findBucketCached } from "../../core/s3/buckets";
 import { recordUsage } from "../../core/s3/usage";
 import { invalidateIsolateCaches } from "../../lib/isolate-cache";
-import { AuthError, verify, type VerifiedAuth } from "../../core/sigv4";
+import { abandonBody } from "../../lib/request-body";
+import { AuthError, checkFraming, parseAuth, verify, type VerifiedAuth } from "../../core/sigv4";
 import type { S3Context } from "./context";
-import { serviceByUuid, type S3Target, type ServiceInfo } from "./dispatch";
+import { serviceByUuid, type ServiceInfo } from "../../core/endpoints";
+import type { S3Target } from "./dispatch";
 import { accessDenied, fromAuthError, noSuchBucket, S3Error } from "./errors";
 import { HANDLERS } from "./handlers";
 import { OPERATIONS, resolveOperation } from "./operations";
@@ -245,4 +247,25 @@ export async function handleS3(request: Request, env: Env, ctx: ExecutionContext
     });
   }
   return res;
+}
+
+/**
+ * A SigV4 request whose signed Content-Length the runtime dropped because it also came with
+ * Transfer-Encoding (see checkFraming): answered first, before any lookup, so that under
+ * `wrangler dev` the answer leaves before its proxy fails on the body (which it then reports as
+ * `503 Your worker restarted mid-request`). Null for every other request.
+ */
+export function framingError(request: Request): Response | null {
+  if (!request.headers.has("transfer-encoding")) return null;
+  const url = new URL(request.url);
+  const parsed = parseAuth(request, url);
+  if (parsed === null || parsed instanceof AuthError || parsed.version !== 4) return null;
+  try {
+    checkFraming(parsed, request);
+    return null;
+  } catch (e) {
+    if (!(e instanceof AuthError)) throw e;
+    abandonBody(request);
+    return errorResponse(fromAuthError(e), request, url, newRequestId());
+  }
 }

@@ -1,113 +1,30 @@
-import { XMLBuilder, XMLParser, XMLValidator } from "fast-xml-parser";
+/**
+ * The S3 plane's binding of the shared XML module (src/lib/xml.ts): S3's namespace, the elements
+ * that repeat in its request bodies, and MalformedXML for a body that does not parse.
+ */
+import * as xml from "../../lib/xml";
 import { malformedXml } from "./errors";
+
+export { escapeXml, xmlResponse, type ParsedXml, type XmlNode } from "../../lib/xml";
 
 export const S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/";
 
-/** An element's content: text, a nested element map, or a list (repeated elements). */
-export type XmlValue = string | number | boolean | null | undefined | XmlNode | XmlNode[] | string[];
-export interface XmlNode {
-  [name: string]: XmlValue;
-}
-
-// XML 1.0 cannot carry most control characters even escaped; S3 writes them as character
-// references anyway and clients that need them ask for encoding-type=url.
-const ESCAPE = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
-const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
-export const escapeXml = (s: string) => s.replace(ESCAPE, (c) => ENTITIES[c] ?? `&#${c.charCodeAt(0)};`);
-
-const builder = new XMLBuilder({
-  ignoreAttributes: false,
-  attributeNamePrefix: "@_",
-  processEntities: false,
-  suppressEmptyNode: false,
-  tagValueProcessor: (_name, value) => escapeXml(String(value)),
-  attributeValueProcessor: (_name, value) => escapeXml(String(value)),
-});
-
-const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
-
-/** `<root xmlns="…">…</root>` with the declaration; null/undefined children are left out. */
-export function renderXml(root: string, body: XmlNode, namespace: string | null = S3_NS): string {
-  const node: XmlNode = namespace ? { "@_xmlns": namespace, ...body } : body;
-  return DECLARATION + builder.build({ [root]: prune(node) });
-}
-
-function prune(node: XmlNode): XmlNode {
-  const out: XmlNode = {};
-  for (const [k, v] of Object.entries(node)) {
-    if (v === null || v === undefined) continue;
-    if (Array.isArray(v)) out[k] = (v as (XmlNode | string)[]).map((x) => (typeof x === "object" ? prune(x) : x)) as XmlNode[];
-    else if (typeof v === "object") out[k] = prune(v);
-    else out[k] = typeof v === "string" ? v : String(v);
-  }
-  return out;
-}
-
-export function xmlResponse(status: number, xml: string, headers: HeadersInit = {}): Response {
-  const h = new Headers(headers);
-  h.set("Content-Type", "application/xml");
-  return new Response(xml, { status, headers: h });
-}
-
 /** Elements that may repeat in the request bodies we parse: always arrays, even when single. */
-const REPEATED = new Set(["Part", "Object", "Statement", "CORSRule", "Rule", "Tag"]);
+const read = xml.xmlReader(["Part", "Object", "Statement", "CORSRule", "Rule", "Tag"]);
 
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  removeNSPrefix: true,
-  parseTagValue: false,
-  // Keys may begin or end with spaces; whitespace between elements lands in "#text" and is ignored.
-  trimValues: false,
-  processEntities: true,
-  htmlEntities: true,
-  isArray: (name) => REPEATED.has(name),
-});
-
-export type ParsedXml = Record<string, unknown>;
-
-/**
- * Parses a request body and returns the content of its single root element, which must be
- * `root`. Declarations and namespaces are optional; DTDs are refused (no entity expansion).
- */
-export function parseXml(text: string, root: string): ParsedXml {
-  const trimmed = text.trim();
-  if (!trimmed || /<!DOCTYPE|<!ENTITY/i.test(trimmed) || XMLValidator.validate(trimmed) !== true) throw malformedXml();
-  let doc: Record<string, unknown>;
+function asS3<T>(f: () => T): T {
   try {
-    doc = parser.parse(trimmed) as Record<string, unknown>;
-  } catch {
-    throw malformedXml();
+    return f();
+  } catch (e) {
+    if (e instanceof xml.XmlError) throw malformedXml();
+    throw e;
   }
-  const roots = Object.keys(doc).filter((k) => k !== "?xml" && k !== "#text");
-  if (roots.length !== 1 || roots[0] !== root) throw malformedXml();
-  const content = doc[root];
-  if (content === "" || content === undefined) return {};
-  if (typeof content !== "object" || content === null || Array.isArray(content)) throw malformedXml();
-  return content as ParsedXml;
 }
 
-/** A child element's text; objects (nested elements) are a schema violation. */
-export function textOf(node: ParsedXml, name: string): string | undefined {
-  const v = node[name];
-  if (v === undefined) return undefined;
-  if (typeof v === "string") return v;
-  if (Array.isArray(v)) throw malformedXml();
-  if (typeof v === "object" && v !== null && Object.keys(v).every((k) => k === "#text")) return "";
-  throw malformedXml();
-}
+export const renderXml = (root: string, body: xml.XmlNode, namespace: string | null = S3_NS) => xml.renderXml(root, body, namespace);
+export const renderTextXml = (root: string, text: string, namespace: string = S3_NS) => xml.renderTextXml(root, text, namespace);
 
-export function listOf(node: ParsedXml, name: string): ParsedXml[] {
-  const v = node[name];
-  if (v === undefined) return [];
-  const items = Array.isArray(v) ? v : [v];
-  return items.map((x) => {
-    if (x === "") return {};
-    if (typeof x !== "object" || x === null) throw malformedXml();
-    return x as ParsedXml;
-  });
-}
-
-/** A document whose root holds only text (GetBucketLocation). */
-export function renderTextXml(root: string, text: string, namespace: string = S3_NS): string {
-  return `${DECLARATION}<${root} xmlns="${namespace}">${escapeXml(text)}</${root}>`;
-}
+/** The content of the body's single root element, which must be `root`; MalformedXML otherwise. */
+export const parseXml = (text: string, root: string) => asS3(() => read(text, root));
+export const textOf = (node: xml.ParsedXml, name: string) => asS3(() => xml.textOf(node, name));
+export const listOf = (node: xml.ParsedXml, name: string) => asS3(() => xml.listOf(node, name));

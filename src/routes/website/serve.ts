@@ -5,7 +5,8 @@
  * Objects stream from R2; nothing is buffered.
  */
 import type { RequestContext } from "../../core/policy";
-import { classifyHost, publiclyReadable, resolveSite, type Site } from "../../core/websites/site";
+import { classifyHost } from "../../core/endpoints";
+import { publiclyReadable, resolveSite, type Site } from "../../core/websites/site";
 import { ulid } from "../../lib/ids";
 import { objectKey } from "../../storage/keys";
 import { ifRangeHolds, objectHeaders, parseRange, preconditionStatus, rangeBounds, satisfiable, type ByteRange } from "./http";

@@ -111,8 +111,12 @@ export function uploadError(e: unknown, body?: UploadBody): unknown {
     }
     return new S3Error("BadDigest", "The Content-MD5 you specified did not match what we received.");
   }
-  // The runtime's own words when a body ends before its Content-Length (FixedLengthStream).
-  if (e instanceof TypeError && /did not see all expected bytes/i.test(e.message)) {
+  // The runtime's own words when a body ends before its Content-Length (FixedLengthStream), or
+  // when the client went away while its body was being read.
+  if (
+    (e instanceof TypeError && /did not see all expected bytes/i.test(e.message)) ||
+    (e instanceof Error && /network connection lost|client disconnected/i.test(e.message))
+  ) {
     return new S3Error("IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.");
   }
   if (e instanceof BodyStreamError) {

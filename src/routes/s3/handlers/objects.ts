@@ -260,7 +260,6 @@ export function checkPutAcl(c: S3Context): void {
   checkAcl(c.request.headers);
   const length = c.request.headers.get("content-length");
   if (c.request.body !== null && length !== "0") {
-    c.request.body.cancel().catch(() => {});
     throw new S3Error("AccessControlListNotSupported", "The bucket does not allow ACLs. Use a bucket policy to grant access.");
   }
 }
