@@ -167,6 +167,7 @@ try {
     if (server) console.log(`\nlast error lines of the server's log (${server.logFile}):\n${server.logErrors()}`);
   }
 } finally {
-  await target.stop();
+  // A failed run keeps the server's directory, so the log named above can still be read.
+  await target.stop(exitCode !== 0);
 }
 process.exit(exitCode);

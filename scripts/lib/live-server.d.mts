@@ -20,7 +20,7 @@ export interface LiveServer {
   logTail(): string;
   /** The last `n` error lines of the server's log. */
   logErrors(n?: number): string;
-  stop(): Promise<void>;
+  stop(opts?: { keep?: boolean }): Promise<void>;
 }
 export interface StartOptions {
   persistDir?: string;

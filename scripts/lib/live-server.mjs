@@ -171,7 +171,8 @@ export async function startServer(opts = {}) {
 
   let stopped = false;
   let keepDir = Boolean(opts.keepDir);
-  async function stop() {
+  /** Stops the server; `{ keep: true }` leaves its temp directory (log, state) for a post-mortem. */
+  async function stop({ keep = false } = {}) {
     if (stopped) return;
     stopped = true;
     process.removeListener("exit", onExit);
@@ -185,7 +186,7 @@ export async function startServer(opts = {}) {
     }
     signal("SIGKILL"); // workerd stragglers of the group once wrangler has gone
     log.end();
-    if (!keepDir) rmSync(dir, { recursive: true, force: true });
+    if (!keepDir && !keep) rmSync(dir, { recursive: true, force: true });
   }
 
   try {

@@ -106,5 +106,5 @@ export async function prepareTarget(args, runId, log) {
     });
     ctx.scratchAccountId = acct.json?.id;
   }
-  return { ctx, server, stop: async () => server?.stop() };
+  return { ctx, server, stop: async (keep = false) => server?.stop({ keep }) };
 }
