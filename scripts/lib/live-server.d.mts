@@ -14,9 +14,13 @@ export interface LiveServer {
   accessKeyId: string;
   secretAccessKey: string;
   rssBytes(): number;
+  /** Per workerd process: { [pid]: bytes }. */
+  rssByProcess(): Record<string, number>;
   alive(): boolean;
   logTail(): string;
-  stop(): Promise<void>;
+  /** The last `n` error lines of the server's log. */
+  logErrors(n?: number): string;
+  stop(opts?: { keep?: boolean }): Promise<void>;
 }
 export interface StartOptions {
   persistDir?: string;
@@ -28,5 +32,8 @@ export interface StartOptions {
 }
 export const root: string;
 export function freePort(): Promise<number>;
-export function groupRssBytes(pgid: number, comm?: string): number;
+export function treeRssBytes(pid: number, comm?: string): number;
+export function treeRss(pid: number, comm?: string): Record<string, number>;
+/** Alias of treeRssBytes. */
+export function groupRssBytes(pid: number, comm?: string): number;
 export function startServer(opts?: StartOptions): Promise<LiveServer>;

@@ -47,24 +47,49 @@ function run(cmd, args, opts) {
   });
 }
 
-/** Resident memory of the workerd processes of process group `pgid`, from /proc (0 when none). */
-export function groupRssBytes(pgid, comm = "workerd") {
-  let total = 0;
+/** Resident memory (bytes, from /proc) of the `workerd` processes descending from `pid` (0 when none). */
+export function treeRssBytes(pid, comm = "workerd") {
+  return Object.values(treeRss(pid, comm)).reduce((a, b) => a + b, 0);
+}
+
+/** The name of treeRssBytes in the helper's first version (wrangler's pid leads its process group). */
+export const groupRssBytes = treeRssBytes;
+
+/** The same per process: { [pid]: bytes }. */
+export function treeRss(pid, comm = "workerd") {
+  const procs = new Map(); // pid → { ppid, name }
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      // pid (comm) state ppid pgrp …; comm may contain spaces and parentheses, so split after the last ")".
+      // pid (comm) state ppid …; comm may contain spaces and parentheses, so split after the last ")".
       const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) !== pgid || name !== comm) continue;
-      const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${entry}/status`, "utf8"));
-      if (m) total += Number(m[1]) * 1024;
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      procs.set(Number(entry), { ppid, name });
     } catch {
       /* the process ended while we looked */
     }
   }
-  return total;
+  const below = new Set([pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [p, { ppid }] of procs)
+      if (!below.has(p) && below.has(ppid)) {
+        below.add(p);
+        grew = true;
+      }
+  }
+  const out = {};
+  for (const p of below) {
+    if (procs.get(p)?.name !== comm) continue;
+    try {
+      const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/status`, "utf8"));
+      if (m) out[p] = Number(m[1]) * 1024;
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
 }
 
 /**
@@ -123,9 +148,18 @@ export async function startServer(opts = {}) {
       /* already gone */
     }
   };
-  // If the caller dies without stop(), its server goes with it.
+  // If the caller exits or is interrupted without stop(), its server goes with it (the server has
+  // a process group of its own, so a terminal's Ctrl-C does not reach it by itself).
   const onExit = () => signal("SIGKILL");
+  const onSignal = (sig) => {
+    signal("SIGKILL");
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+    process.kill(process.pid, sig);
+  };
   process.once("exit", onExit);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   const ended = () => child.exitCode !== null || child.signalCode !== null;
   const logTail = () => {
     try {
@@ -137,10 +171,13 @@ export async function startServer(opts = {}) {
 
   let stopped = false;
   let keepDir = Boolean(opts.keepDir);
-  async function stop() {
+  /** Stops the server; `{ keep: true }` leaves its temp directory (log, state) for a post-mortem. */
+  async function stop({ keep = false } = {}) {
     if (stopped) return;
     stopped = true;
     process.removeListener("exit", onExit);
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
     if (!ended()) {
       signal("SIGTERM");
       const timer = setTimeout(() => signal("SIGKILL"), 5000);
@@ -149,7 +186,7 @@ export async function startServer(opts = {}) {
     }
     signal("SIGKILL"); // workerd stragglers of the group once wrangler has gone
     log.end();
-    if (!keepDir) rmSync(dir, { recursive: true, force: true });
+    if (!keepDir && !keep) rmSync(dir, { recursive: true, force: true });
   }
 
   try {
@@ -158,7 +195,8 @@ export async function startServer(opts = {}) {
       if (ended()) throw new Error(`wrangler dev exited (${child.exitCode ?? child.signalCode}):\n${logTail()}`);
       if (Date.now() > until) throw new Error(`no answer from ${origin}/healthz in time:\n${logTail()}`);
       try {
-        const r = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(2000) });
+        // A first answer can take seconds on a loaded machine (the isolate starts); patience, not retries.
+        const r = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(30_000) });
         await r.arrayBuffer();
         if (r.ok) break;
       } catch {
@@ -183,10 +221,28 @@ export async function startServer(opts = {}) {
       accessKeyId: tenant.accessKeyId,
       secretAccessKey: tenant.secretAccessKey,
       /** Resident memory of the server's workerd processes (bytes, from /proc). */
-      rssBytes: () => groupRssBytes(pid),
+      rssBytes: () => treeRssBytes(pid),
+      /** Per workerd process: { [pid]: bytes } (wrangler runs two: its dev proxy and the Worker). */
+      rssByProcess: () => treeRss(pid),
       /** wrangler is running and so is at least one workerd of its group. */
-      alive: () => !ended() && groupRssBytes(pid) > 0,
+      alive: () => !ended() && treeRssBytes(pid) > 0,
       logTail,
+      /** The last `n` error lines of the server's log (ANSI colours removed, long lines cut). */
+      logErrors: (n = 15) => {
+        let text = "";
+        try {
+          text = readFileSync(logFile, "utf8");
+        } catch {
+          /* no log */
+        }
+        return text
+          .replace(/\x1b\[[0-9;]*m/g, "")
+          .split("\n")
+          .filter((l) => /ERROR|Uncaught|kj\/|workerd\/|\bError\b/.test(l))
+          .slice(-n)
+          .map((l) => (l.length > 400 ? l.slice(0, 400) + "…" : l))
+          .join("\n");
+      },
       stop,
     };
   } catch (e) {

@@ -1,8 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { isoSeconds } from "../lib/time";
 import { iamAccessKeys } from "../schema/iam.tables";
 import { s3BucketUsage, s3UsageHourly } from "../schema/s3.tables";
+import { services } from "../schema/tables";
 import { db } from "../storage/db";
 
 export type OpClass = "get" | "put" | "list" | "delete" | "other";
@@ -60,6 +61,8 @@ const HOUR_MS = 3_600_000;
 const TOMBSTONE_MS = HOUR_MS;
 /** How often counters reach D1: frequent enough for last_used_at, never per request. */
 export const FLUSH_INTERVAL_MS = 5 * 60_000;
+/** After a failed flush the next try waits twice as long as the last one, up to this. */
+export const FLUSH_BACKOFF_MAX_MS = 60 * 60_000;
 /** Flushed hours older than this are dropped from the object's storage. */
 const KEEP_HOURS = 3;
 
@@ -102,7 +105,12 @@ export class UsageMeter extends DurableObject<Env> {
     ctx.blockConcurrencyWhile(async () => this.migrate());
   }
 
+  /** False once the object dropped its storage (its service is gone); the schema returns on next use. */
+  private migrated = false;
+
   private migrate(): void {
+    if (this.migrated) return;
+    this.migrated = true;
     const sqlx = this.ctx.storage.sql;
     sqlx.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     const v = sqlx.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0]?.value;
@@ -157,6 +165,7 @@ export class UsageMeter extends DurableObject<Env> {
 
   /** Adds events. The service uuid is remembered for flushing (an object does not know its name). */
   async record(serviceUuid: string, events: UsageEvent[]): Promise<void> {
+    this.migrate();
     const sqlx = this.ctx.storage.sql;
     sqlx.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('service_uuid', ?)", serviceUuid);
     // Summed per hour row, bucket and key first: one statement each per call, not per event.
@@ -246,6 +255,7 @@ export class UsageMeter extends DurableObject<Env> {
 
   /** A bucket was created or deleted: its running totals start again from zero. */
   async resetBucket(serviceUuid: string, bucket: string): Promise<void> {
+    this.migrate();
     const sqlx = this.ctx.storage.sql;
     sqlx.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('service_uuid', ?)", serviceUuid);
     sqlx.exec(
@@ -263,6 +273,7 @@ export class UsageMeter extends DurableObject<Env> {
    * counts nothing more.
    */
   async dropBucket(serviceUuid: string, bucket: string, at: number): Promise<BucketTotals> {
+    this.migrate();
     const sqlx = this.ctx.storage.sql;
     sqlx.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('service_uuid', ?)", serviceUuid);
     sqlx.exec("DELETE FROM objects WHERE bucket = ?", bucket);
@@ -287,6 +298,7 @@ export class UsageMeter extends DurableObject<Env> {
   }
 
   async totals(): Promise<BucketTotals[]> {
+    this.migrate();
     return this.ctx.storage.sql
       .exec<{ bucket: string; objects: number; bytes: number }>("SELECT bucket, objects, bytes FROM totals ORDER BY bucket")
       .toArray()
@@ -295,6 +307,7 @@ export class UsageMeter extends DurableObject<Env> {
 
   /** Hours not yet dropped from this object (flushed or not), for inspection and tests. */
   async hourly(): Promise<HourlyRow[]> {
+    this.migrate();
     return this.ctx.storage.sql
       .exec<Record<string, SqlStorageValue>>(
         `SELECT bucket, hour, access_key, ${COUNTERS.join(", ")} FROM hourly ORDER BY hour, bucket, access_key`,
@@ -310,6 +323,7 @@ export class UsageMeter extends DurableObject<Env> {
 
   /** Writes every changed counter to D1 (absolute values: a repeated flush is harmless). */
   async flush(): Promise<void> {
+    this.migrate();
     const sqlx = this.ctx.storage.sql;
     const uuid = sqlx.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'service_uuid'").toArray()[0]?.value;
     if (!uuid) return;
@@ -369,12 +383,11 @@ export class UsageMeter extends DurableObject<Env> {
       try {
         await d.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
       } catch (e) {
-        // The service may be gone (its rows cascade away); otherwise try again later.
-        console.error(JSON.stringify({ level: "error", where: "usage-meter.flush", message: e instanceof Error ? e.message : String(e) }));
-        await this.ctx.storage.setAlarm(Date.now() + FLUSH_INTERVAL_MS);
+        await this.flushFailed(uuid, e, hours.length + totals.length + keys.length);
         return;
       }
     }
+    sqlx.exec("DELETE FROM meta WHERE key = 'flush_failures'");
     // Only what was read is marked clean; counters that moved since stay dirty (values compared).
     for (const h of hours) {
       sqlx.exec(
@@ -407,6 +420,46 @@ export class UsageMeter extends DurableObject<Env> {
         )
         .toArray()[0]?.n ?? 0;
     if (pending > 0) await this.ctx.storage.setAlarm(Date.now() + FLUSH_INTERVAL_MS);
+  }
+
+  /**
+   * A flush that D1 refused. If the service is gone (deleted: its rows cascaded away, so the
+   * batch failed on a foreign key), nothing here can ever be written: the object drops its
+   * storage and sets no alarm, and a late event for the service only starts one more such round.
+   * Otherwise (D1 unavailable, anything unexpected) the counters stay dirty and the next try
+   * waits twice as long as the last one, up to FLUSH_BACKOFF_MAX_MS, with one log line per try.
+   */
+  private async flushFailed(uuid: string, error: unknown, waiting: number): Promise<void> {
+    let gone = false;
+    try {
+      gone = !(await db(this.env).select({ uuid: services.uuid }).from(services).where(eq(services.uuid, uuid)).get());
+    } catch {
+      /* D1 itself failing: a transient failure like the batch's */
+    }
+    if (gone) {
+      await this.ctx.storage.deleteAlarm();
+      await this.ctx.storage.deleteAll();
+      this.migrated = false;
+      this.alarmArmed = false;
+      return;
+    }
+    const sqlx = this.ctx.storage.sql;
+    const failures =
+      Number(sqlx.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'flush_failures'").toArray()[0]?.value ?? 0) + 1;
+    sqlx.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('flush_failures', ?)", String(failures));
+    const retryInMs = Math.min(FLUSH_INTERVAL_MS * 2 ** failures, FLUSH_BACKOFF_MAX_MS);
+    console.error(
+      JSON.stringify({
+        level: "error",
+        where: "usage-meter.flush",
+        service: uuid,
+        waiting_rows: waiting,
+        failures,
+        retry_in_s: retryInMs / 1000,
+        message: error instanceof Error ? error.message : String(error),
+      }),
+    );
+    await this.ctx.storage.setAlarm(Date.now() + retryInMs);
   }
 }
 
