@@ -6,7 +6,7 @@ import { iamAttachments, iamGroupMembers, iamGroups, iamInlinePolicies, iamUsers
 import type { Db } from "../../storage/db";
 import { limitExceeded, notFound } from "../errors";
 import { checkName, LIMITS } from "./rules";
-import { describeCounts, inUse, param, requirePrincipal, scope, write } from "./store";
+import { describeCounts, holdsNoPolicies, inUse, param, requirePrincipal, scope, write } from "./store";
 
 export interface GroupRecord {
   serviceUuid: string;
@@ -52,24 +52,7 @@ function groupIsEmpty(d: Db, svc: string, name: string) {
         .from(iamGroupMembers)
         .where(and(eq(iamGroupMembers.serviceUuid, svc), eq(iamGroupMembers.groupName, name))),
     ),
-    notExists(
-      d
-        .select(one)
-        .from(iamAttachments)
-        .where(and(eq(iamAttachments.serviceUuid, svc), eq(iamAttachments.principalType, "group"), eq(iamAttachments.principalName, name))),
-    ),
-    notExists(
-      d
-        .select(one)
-        .from(iamInlinePolicies)
-        .where(
-          and(
-            eq(iamInlinePolicies.serviceUuid, svc),
-            eq(iamInlinePolicies.principalType, "group"),
-            eq(iamInlinePolicies.principalName, name),
-          ),
-        ),
-    ),
+    holdsNoPolicies(d, svc, { type: "group", name }),
   );
 }
 

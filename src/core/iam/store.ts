@@ -1,7 +1,15 @@
 // Shared plumbing of the IAM core: tenant scoping, principals, and D1 error mapping.
 
-import { and, eq, exists, sql, type SQL } from "drizzle-orm";
-import { iamGroups, iamPolicies, iamRoles, iamUsers, type IamPrincipalType } from "../../schema/iam.tables";
+import { and, eq, exists, notExists, sql, type SQL } from "drizzle-orm";
+import {
+  iamAttachments,
+  iamGroups,
+  iamInlinePolicies,
+  iamPolicies,
+  iamRoles,
+  iamUsers,
+  type IamPrincipalType,
+} from "../../schema/iam.tables";
 import { type Db, db as getDb, isForeignKeyViolation, isUniqueViolation } from "../../storage/db";
 import { getSystemPolicy } from "../policy";
 import { conflict, type CoreError, deleteConflict, notFound } from "../errors";
@@ -46,6 +54,25 @@ export function principalExists(d: Db, svc: string, p: Principal): SQL {
       .from(t)
       .where(and(eq(t.serviceUuid, svc), eq(t.name, p.name))),
   );
+}
+
+/** No managed policy is attached to the principal and it has no inline policy (a delete's precondition). */
+export function holdsNoPolicies(d: Db, svc: string, p: Principal): SQL {
+  const one = { one: sql`1` };
+  const attached = and(
+    eq(iamAttachments.serviceUuid, svc),
+    eq(iamAttachments.principalType, p.type),
+    eq(iamAttachments.principalName, p.name),
+  );
+  const inline = and(
+    eq(iamInlinePolicies.serviceUuid, svc),
+    eq(iamInlinePolicies.principalType, p.type),
+    eq(iamInlinePolicies.principalName, p.name),
+  );
+  return and(
+    notExists(d.select(one).from(iamAttachments).where(attached)),
+    notExists(d.select(one).from(iamInlinePolicies).where(inline)),
+  )!;
 }
 
 export async function requirePrincipal(d: Db, svc: string, p: Principal): Promise<void> {

@@ -1,12 +1,12 @@
 // IAM users of a service.
 
 import { and, count, eq, notExists, sql } from "drizzle-orm";
-import { iamAccessKeys, iamAttachments, iamGroupMembers, iamInlinePolicies, iamTags, iamUsers } from "../../schema/iam.tables";
+import { iamAccessKeys, iamGroupMembers, iamInlinePolicies, iamTags, iamUsers } from "../../schema/iam.tables";
 import type { Db } from "../../storage/db";
 import { isoMicro } from "../../lib/time";
 import { notFound } from "../errors";
 import { checkName, newUserId } from "./rules";
-import { describeCounts, inUse, scope, write } from "./store";
+import { describeCounts, holdsNoPolicies, inUse, scope, write } from "./store";
 import { loadUsers } from "./user-views";
 import type { UserRecord } from "./views";
 
@@ -43,26 +43,7 @@ function userIsBare(d: Db, svc: string, username: string) {
         .from(iamAccessKeys)
         .where(and(eq(iamAccessKeys.serviceUuid, svc), eq(iamAccessKeys.username, username))),
     ),
-    notExists(
-      d
-        .select(one)
-        .from(iamAttachments)
-        .where(
-          and(eq(iamAttachments.serviceUuid, svc), eq(iamAttachments.principalType, "user"), eq(iamAttachments.principalName, username)),
-        ),
-    ),
-    notExists(
-      d
-        .select(one)
-        .from(iamInlinePolicies)
-        .where(
-          and(
-            eq(iamInlinePolicies.serviceUuid, svc),
-            eq(iamInlinePolicies.principalType, "user"),
-            eq(iamInlinePolicies.principalName, username),
-          ),
-        ),
-    ),
+    holdsNoPolicies(d, svc, { type: "user", name: username }),
     notExists(
       d
         .select(one)
