@@ -159,8 +159,12 @@ const intQuery = (name: string, min: number, max: number | null, dflt: number) =
     .transform((v, ctx) => {
       if (v === undefined || v === "") return dflt;
       const n = Number(v);
-      if (!/^-?\d+$/.test(v) || n < min || (max !== null && n > max)) {
-        ctx.addIssue({ code: "custom", message: max === null ? `must be an integer >= ${min}` : `must be an integer ${min}-${max}` });
+      // Beyond 2^53 a number is no longer an exact integer (and D1 refuses it as a bind value): out of range.
+      if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || (max !== null && n > max)) {
+        ctx.addIssue({
+          code: "custom",
+          message: max === null ? `must be an integer ${min}-${Number.MAX_SAFE_INTEGER}` : `must be an integer ${min}-${max}`,
+        });
         return z.NEVER;
       }
       return n;
