@@ -1,5 +1,5 @@
 import { GetCallerIdentityCommand, STSClient, STSServiceException } from "@aws-sdk/client-sts";
-import { IAMClient, IAMServiceException, ListUsersCommand } from "@aws-sdk/client-iam";
+import { GetAccountSummaryCommand, IAMClient, IAMServiceException } from "@aws-sdk/client-iam";
 import { AwsV4Signer } from "aws4fetch";
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -195,15 +195,15 @@ describe("the Query protocol on the wire", () => {
 });
 
 describe("IAM scope", () => {
-  it("authenticates, then answers InvalidAction in IAM's ErrorResponse for an action not built yet", async () => {
-    const res = await query(keys, { Action: "ListUsers", Version: "2010-05-08" }, { service: "iam" });
+  it("authenticates, then answers InvalidAction in IAM's ErrorResponse for an action it does not have", async () => {
+    const res = await query(keys, { Action: "GetAccountSummary", Version: "2010-05-08" }, { service: "iam" });
     expect(res.status).toBe(400);
     const xml = await res.text();
     expect(xml).toContain('<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">');
     expect(queryError(xml)).toMatchObject({ type: "Sender", code: "InvalidAction", requestId: res.headers.get("x-amzn-RequestId") });
     const bad = await query(
       { ...keys, secretAccessKey: "y".repeat(40) },
-      { Action: "ListUsers", Version: "2010-05-08" },
+      { Action: "GetAccountSummary", Version: "2010-05-08" },
       { service: "iam" },
     );
     expect(bad.status).toBe(403);
@@ -218,7 +218,7 @@ describe("IAM scope", () => {
       requestHandler: new WorkerHandler(),
       maxAttempts: 1,
     });
-    const err = await sdkError(iam.send(new ListUsersCommand({})), IAMServiceException);
+    const err = await sdkError(iam.send(new GetAccountSummaryCommand({})), IAMServiceException);
     expect(err.name).toBe("InvalidAction");
     expect(err.$metadata.httpStatusCode).toBe(400);
   });

@@ -55,7 +55,7 @@ describe("dispatch", () => {
     const s = await signer.sign();
     const res = await fetchWorker(new Request(s.url, { method: "POST", headers: s.headers, body: "Action=ListUsers&Version=2010-05-08" }));
     expect(res.headers.get("server")).not.toBe("Stowage");
-    // The AWS Query layer answers it, in IAM's ErrorResponse (no IAM action is built yet).
+    // The AWS Query layer answers it, in IAM's ErrorResponse (AccessDenied: the key has S3 rights only).
     expect(res.headers.get("x-amzn-requestid")).toBeTruthy();
     expect(await res.text()).toContain('<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">');
   });

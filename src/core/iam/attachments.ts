@@ -2,7 +2,7 @@
 
 import { and, asc, count, eq, sql } from "drizzle-orm";
 import { isoMicro } from "../../lib/time";
-import { iamAttachments } from "../../schema/iam.tables";
+import { iamAttachments, iamGroups, iamRoles, iamUsers } from "../../schema/iam.tables";
 import { limitExceeded, notFound } from "../errors";
 import { LIMITS } from "./rules";
 import { managedPolicyKnown, PRINCIPAL_LABEL, param, policyExists, type Principal, principalTable, requirePrincipal, scope } from "./store";
@@ -78,4 +78,39 @@ export async function detachPolicy(env: Env, accountId: string, serviceUuid: str
   if (gone.length) return;
   await requirePrincipal(d, svc, p);
   throw notFound("Policy attachment", `Policy "${policyName}" is not attached to ${p.type} "${p.name}".`);
+}
+
+export interface PolicyEntities {
+  users: { name: string; id: string }[];
+  groups: { name: string }[];
+  roles: { name: string; id: string }[];
+}
+
+/** Who a managed policy (custom or system) is attached to, each kind by name. */
+export async function listPolicyEntities(env: Env, accountId: string, serviceUuid: string, policyName: string): Promise<PolicyEntities> {
+  const { d, svc } = await scope(env, accountId, serviceUuid);
+  if (!(await managedPolicyKnown(d, svc, policyName))) throw notFound("Policy");
+  const attached = (type: "user" | "group" | "role") =>
+    and(eq(iamAttachments.serviceUuid, svc), eq(iamAttachments.policyName, policyName), eq(iamAttachments.principalType, type));
+  const [users, groups, roles] = await d.batch([
+    d
+      .select({ name: iamUsers.name, id: iamUsers.id })
+      .from(iamAttachments)
+      .innerJoin(iamUsers, and(eq(iamUsers.serviceUuid, svc), eq(iamUsers.name, iamAttachments.principalName)))
+      .where(attached("user"))
+      .orderBy(asc(iamUsers.name)),
+    d
+      .select({ name: iamGroups.name })
+      .from(iamAttachments)
+      .innerJoin(iamGroups, and(eq(iamGroups.serviceUuid, svc), eq(iamGroups.name, iamAttachments.principalName)))
+      .where(attached("group"))
+      .orderBy(asc(iamGroups.name)),
+    d
+      .select({ name: iamRoles.name, id: iamRoles.id })
+      .from(iamAttachments)
+      .innerJoin(iamRoles, and(eq(iamRoles.serviceUuid, svc), eq(iamRoles.name, iamAttachments.principalName)))
+      .where(attached("role"))
+      .orderBy(asc(iamRoles.name)),
+  ]);
+  return { users, groups, roles };
 }

@@ -57,6 +57,7 @@ export function assembleUsers(serviceUuids: string[], [users, keys, attachments,
     const view: UserRecord = {
       serviceUuid: u.serviceUuid,
       name: u.name,
+      id: u.id,
       createdAt: u.createdAt,
       accessKeys: [],
       policies: [],

@@ -26,11 +26,9 @@ export async function createUser(env: Env, accountId: string, serviceUuid: strin
   checkName("username", username, "user");
   const { d, svc } = await scope(env, accountId, serviceUuid, true);
   const createdAt = isoMicro();
-  await write(
-    () => d.insert(iamUsers).values({ serviceUuid: svc, name: username, id: newUserId(), createdAt }),
-    `User "${username}" already exists.`,
-  );
-  return { serviceUuid: svc, name: username, createdAt, accessKeys: [], policies: [], tags: [], permissionsBoundary: null };
+  const id = newUserId();
+  await write(() => d.insert(iamUsers).values({ serviceUuid: svc, name: username, id, createdAt }), `User "${username}" already exists.`);
+  return { serviceUuid: svc, name: username, id, createdAt, accessKeys: [], policies: [], tags: [], permissionsBoundary: null };
 }
 
 /** Conditions under which a user may be deleted: nothing hangs off it but tags and a boundary. */

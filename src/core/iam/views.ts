@@ -23,6 +23,8 @@ export interface PolicyRef {
 export interface UserRecord {
   serviceUuid: string;
   name: string;
+  /** Stable user id (AIDA…). */
+  id: string;
   createdAt: string;
   accessKeys: AccessKeyRecord[];
   policies: PolicyRef[];

@@ -25,16 +25,22 @@ const CODES = {
 
 export type QueryErrorCode = keyof typeof CODES;
 
+export type QueryFault = readonly [status: number, type: "Sender" | "Receiver"];
+
 export class QueryError extends Error {
   readonly status: number;
   readonly type: "Sender" | "Receiver";
+  /** An API's own codes (IAM's NoSuchEntity) come with their `fault`; the protocol's are in the table. */
+  constructor(code: QueryErrorCode, message: string);
+  constructor(code: string, message: string, fault: QueryFault);
   constructor(
-    readonly code: QueryErrorCode,
+    readonly code: string,
     message: string,
+    fault?: QueryFault,
   ) {
     super(message);
     this.name = "QueryError";
-    [this.status, this.type] = CODES[code];
+    [this.status, this.type] = fault ?? CODES[code as QueryErrorCode];
   }
 }
 
