@@ -105,3 +105,32 @@ export async function decryptSecret(masterKeySpec: string, sealed: string): Prom
   const pt = await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromBase64(iv) }, k.key, fromBase64(ct));
   return dec.decode(pt);
 }
+
+/**
+ * Bytes sealed like secrets ("<key id>.<iv b64>.<ciphertext b64>"), bound to `purpose` as AES-GCM
+ * additional data so a value sealed for one purpose never opens as another. Null when the value
+ * is not one this deployment sealed for that purpose (unknown key, tampered, malformed).
+ */
+export async function sealBytes(masterKeySpec: string, plaintext: Uint8Array, purpose: string): Promise<string> {
+  const [current] = await masterKeys(masterKeySpec);
+  if (!current) throw new Error("MASTER_KEY is empty");
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: enc.encode(purpose) }, current.key, plaintext);
+  return `${current.id}.${toBase64(iv)}.${toBase64(ct)}`;
+}
+
+export async function openBytes(masterKeySpec: string, sealed: string, purpose: string): Promise<Uint8Array | null> {
+  const parts = sealed.split(".");
+  if (parts.length !== 3) return null;
+  const [id, iv, ct] = parts as [string, string, string];
+  const k = (await masterKeys(masterKeySpec)).find((x) => x.id === id);
+  if (!k) return null;
+  try {
+    const ivBytes = fromBase64(iv);
+    if (ivBytes.length !== 12) return null;
+    const pt = await crypto.subtle.decrypt({ name: "AES-GCM", iv: ivBytes, additionalData: enc.encode(purpose) }, k.key, fromBase64(ct));
+    return new Uint8Array(pt);
+  } catch {
+    return null; // bad base64 or a failed tag
+  }
+}

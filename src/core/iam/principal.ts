@@ -136,7 +136,7 @@ function policyQueries(d: ReturnType<typeof getDb>, serviceUuid: string, princip
 
   return [
     d
-      .select({ boundary: bt.permissionsBoundary, normalized: iamPolicyVersions.normalized })
+      .select({ id: bt.id, boundary: bt.permissionsBoundary, normalized: iamPolicyVersions.normalized })
       .from(bt)
       .leftJoin(iamPolicies, bj.policies)
       .leftJoin(iamPolicyVersions, bj.versions)
@@ -209,6 +209,22 @@ export async function identityPoliciesWith<Q extends BatchItem<"sqlite">>(
   const [b, a, i] = policyQueries(d, serviceUuid, principal);
   const [rows, ...policyRows] = await d.batch([query(d), b, a, i]);
   return { identity: assemblePolicies(principal, policyRows as PolicyRows), rows: rows as BatchResponse<[Q]>[0] };
+}
+
+/**
+ * A role's identity policies and boundary with its stable id, in the same one batch; null when the
+ * role does not exist. What decides for sessions of the role (see sessions.ts).
+ */
+export async function rolePolicies(
+  env: Env,
+  serviceUuid: string,
+  name: string,
+): Promise<{ roleId: string; identity: IdentityPolicies } | null> {
+  const d = getDb(env);
+  const principal: Principal = { type: "role", name };
+  const rows = await d.batch(policyQueries(d, serviceUuid, principal));
+  const role = rows[0][0];
+  return role ? { roleId: role.id, identity: assemblePolicies(principal, rows) } : null;
 }
 
 /** The identity policies of a user (see principalPolicies): what the S3 data plane evaluates. */

@@ -143,9 +143,9 @@ function applicableStatements(policy: NamedPolicy, scope: Scope): Hit[] {
 }
 
 /**
- * Decides a request. With a permissions boundary, an identity Allow counts only if the boundary
- * also allows; a resource-policy Allow that names the requester's own ARN is not limited by the
- * boundary, while one reaching it through "*" or its account is.
+ * Decides a request. With a permissions boundary (or session policies), an identity Allow counts
+ * only if the boundary (and a session policy) also allows; a resource-policy Allow that names the
+ * requester's own ARN is not limited by them, while one reaching it through "*" or its account is.
  */
 export function evaluate(req: EvaluationRequest): Decision {
   const context = buildContext(req.principal, req.context);
@@ -154,15 +154,23 @@ export function evaluate(req: EvaluationRequest): Decision {
   const boundary = req.boundary ? applicableStatements(req.boundary, identityScope) : [];
   const resource = req.resourcePolicy ? applicableStatements(req.resourcePolicy, { req, context, checkPrincipal: true }) : [];
 
-  const denies = [...identity, ...boundary, ...resource].filter((h) => h.matched.effect === "Deny");
+  const session = req.sessionPolicies ? req.sessionPolicies.flatMap((p) => applicableStatements(p, identityScope)) : null;
+
+  const denies = [...identity, ...boundary, ...(session ?? []), ...resource].filter((h) => h.matched.effect === "Deny");
   if (denies.length > 0) return { decision: "explicit-deny", matched: denies.map((h) => h.matched) };
 
+  // A boundary and session policies limit alike: an Allow counts only if each of them allows too.
   const boundaryAllows = req.boundary ? boundary : null;
-  const withinBoundary = boundaryAllows === null || boundaryAllows.length > 0;
-  const identityAllows = withinBoundary ? identity : [];
-  const resourceAllows = resource.filter((h) => h.direct || withinBoundary);
-  const boundaryUsed = boundaryAllows !== null && (identityAllows.length > 0 || resourceAllows.some((h) => !h.direct));
-  const grants = [...identityAllows, ...(boundaryUsed ? boundaryAllows : []), ...resourceAllows];
+  const within = (boundaryAllows === null || boundaryAllows.length > 0) && (session === null || session.length > 0);
+  const identityAllows = within ? identity : [];
+  const resourceAllows = resource.filter((h) => h.direct || within);
+  const limitsUsed = identityAllows.length > 0 || resourceAllows.some((h) => !h.direct);
+  const grants = [
+    ...identityAllows,
+    ...(limitsUsed && boundaryAllows ? boundaryAllows : []),
+    ...(limitsUsed && session ? session : []),
+    ...resourceAllows,
+  ];
   if (identityAllows.length === 0 && resourceAllows.length === 0) return { decision: "implicit-deny", matched: [] };
   return { decision: "allowed", matched: grants.map((h) => h.matched) };
 }

@@ -80,6 +80,11 @@ export interface EvaluationRequest {
   identityPolicies: NamedPolicy[];
   boundary?: NamedPolicy | null;
   resourcePolicy?: NamedPolicy | null;
+  /**
+   * Session policies of temporary credentials (STS AssumeRole's Policy and PolicyArns): null or
+   * absent for none; otherwise they limit like a boundary (an empty list allows nothing).
+   */
+  sessionPolicies?: NamedPolicy[] | null;
 }
 
 export interface MatchedStatement {

@@ -11,9 +11,26 @@ export interface AccessKeyIdentity {
   accessKeyId: string;
   serviceUuid: string;
   accountId: string;
+  /** The user, or for a role session the role. */
   username: string;
+  /** The ARN policies name it by (a role session's is its role's, as aws:PrincipalArn in AWS). */
   userArn: string;
+  /** AIDA…, or `<role id>:<session name>` for a role session (aws:userid). */
   userId: string;
+  /** Set for temporary credentials (STS). */
+  session?: TemporaryGrant;
+}
+
+/** What decides for temporary credentials: read while authenticating (see core/iam/sessions.ts). */
+export interface TemporaryGrant {
+  /** A role session (the role's policies decide), or a user's own session (GetSessionToken). */
+  role: boolean;
+  /** The identity policies and boundary that decide now. */
+  identity: IdentityPolicies;
+  /** Session policies, null when none were given. */
+  policies: NamedPolicy[] | null;
+  /** The long-term key that asked for the session: its usage is metered under that key. */
+  sourceAccessKeyId: string;
 }
 
 export interface AnonymousIdentity {
@@ -55,12 +72,14 @@ export class Authorizer {
   private principal(): RequestPrincipal {
     const id = this.identity;
     if (id.kind === "anonymous") return { type: "anonymous", arn: "*" };
+    if (id.session?.role) return { type: "role", arn: id.userArn, userid: id.userId, accountId: id.accountId };
     return { type: "user", arn: id.userArn, username: id.username, userid: id.userId, accountId: id.accountId };
   }
 
   private policies() {
     const id = this.identity;
     if (id.kind === "anonymous") return Promise.resolve({ policies: [], boundary: null });
+    if (id.session) return Promise.resolve(id.session.identity);
     this.identityP ??= identityPoliciesCached(this.env, id.serviceUuid, id.username);
     return this.identityP;
   }
@@ -80,6 +99,7 @@ export class Authorizer {
       identityPolicies: policies,
       boundary,
       resourcePolicy: bucketPolicy,
+      sessionPolicies: this.identity.kind === "user" ? (this.identity.session?.policies ?? null) : null,
     });
     return decision.decision === "allowed";
   }

@@ -8,19 +8,23 @@ import { renderXml } from "../../lib/xml";
 
 const CODES = {
   AccessDenied: [403, "Sender"],
+  ExpiredToken: [400, "Sender"],
   IncompleteSignature: [400, "Sender"],
   InternalFailure: [500, "Receiver"],
   InvalidAction: [400, "Sender"],
   InvalidClientTokenId: [403, "Sender"],
   InvalidParameterCombination: [400, "Sender"],
   InvalidParameterValue: [400, "Sender"],
+  MalformedPolicyDocument: [400, "Sender"],
   MissingAction: [400, "Sender"],
   MissingAuthenticationToken: [403, "Sender"],
   MissingParameter: [400, "Sender"],
+  PackedPolicyTooLarge: [400, "Sender"],
   RequestEntityTooLarge: [413, "Sender"],
   RequestExpired: [400, "Sender"],
   ServiceUnavailable: [503, "Receiver"],
   SignatureDoesNotMatch: [403, "Sender"],
+  ValidationError: [400, "Sender"],
 } as const satisfies Record<string, readonly [number, "Sender" | "Receiver"]>;
 
 export type QueryErrorCode = keyof typeof CODES;
@@ -48,6 +52,7 @@ export const missingParameter = (name: string) => new QueryError("MissingParamet
 export const invalidParameter = (name: string, reason: string) =>
   new QueryError("InvalidParameterValue", `Invalid value for parameter ${name}: ${reason}`);
 export const invalidClientToken = () => new QueryError("InvalidClientTokenId", "The security token included in the request is invalid.");
+export const expiredToken = () => new QueryError("ExpiredToken", "The security token included in the request is expired");
 
 const AUTH_CODES: Record<AuthErrorCode, QueryErrorCode> = {
   AccessDenied: "AccessDenied",

@@ -5,11 +5,12 @@
  * that answer JSON), with the same request id in the body and in `x-amzn-RequestId`.
  */
 import { serviceByUuid, type ServiceInfo } from "../../core/endpoints";
-import { findAccessKeyCached } from "../../core/iam/principal";
+import { findAccessKeyCached, type AccessKeyPrincipal } from "../../core/iam/principal";
+import { openSession, sessionIdentity, type OpenedSession } from "../../core/iam/sessions";
 import { AuthError, readBody, verify, type ParsedSigV4 } from "../../core/sigv4";
 import { invalidateIsolateCaches } from "../../lib/isolate-cache";
 import { renderXml, type XmlNode } from "../../lib/xml";
-import { errorResponse, fromAuthError, invalidClientToken, missingParameter, QueryError } from "./errors";
+import { errorResponse, expiredToken, fromAuthError, invalidClientToken, missingParameter, QueryError } from "./errors";
 import { QueryParams } from "./params";
 import type { ActionContext, ActionDef, Caller, QueryService } from "./types";
 
@@ -31,7 +32,8 @@ async function authenticate(env: Env, request: Request, url: URL, q: QueryReques
   const parsed = q.auth;
   if (parsed === null) throw new QueryError("MissingAuthenticationToken", "Request is missing Authentication Token");
   if (parsed instanceof AuthError) throw fromAuthError(parsed);
-  const key = await findAccessKeyCached(env, parsed.accessKeyId);
+  const temporary = parsed.securityToken !== null ? await temporaryKey(env, parsed) : null;
+  const key = temporary ?? (await findAccessKeyCached(env, parsed.accessKeyId));
   if (!key || (q.hostService && key.serviceUuid !== q.hostService.uuid)) throw invalidClientToken();
   const v = await verify(parsed, request, url, key.secret, new Date(), { maxSignedBodyBytes: MAX_QUERY_BODY });
   if (!v.ok) throw fromAuthError(v.error);
@@ -42,6 +44,13 @@ async function authenticate(env: Env, request: Request, url: URL, q: QueryReques
   if (key.status !== "Active") throw invalidClientToken();
   const service = q.hostService ?? (await serviceByUuid(env, key.serviceUuid));
   if (!service || service.deleting) throw invalidClientToken();
+  let session: Caller["session"] = null;
+  if (temporary) {
+    // Revoked (role deleted, the asking key gone) reads as any other invalid token.
+    const identity = await sessionIdentity(env, temporary.session.claims);
+    if (!identity) throw invalidClientToken();
+    session = { ...temporary.session, identity };
+  }
   if (!service.accountActive) throw new QueryError("AccessDenied", "The account that owns these credentials is disabled.");
   let body = "";
   if (request.body !== null) {
@@ -52,8 +61,31 @@ async function authenticate(env: Env, request: Request, url: URL, q: QueryReques
       throw e;
     }
   }
-  const caller = { accessKeyId: parsed.accessKeyId, service, accountId: key.accountId, username: key.username, userId: key.userId };
+  const caller = {
+    accessKeyId: parsed.accessKeyId,
+    service,
+    accountId: key.accountId,
+    username: key.username,
+    userId: key.userId,
+    session,
+  };
   return { caller, body };
+}
+
+/** Temporary credentials as a key: the session token must seal this key id and be current. */
+async function temporaryKey(env: Env, parsed: ParsedSigV4): Promise<AccessKeyPrincipal & { session: OpenedSession }> {
+  const check = await openSession(env, parsed.securityToken!, parsed.accessKeyId);
+  if (!check.ok) throw check.reason === "expired" ? expiredToken() : invalidClientToken();
+  const { claims } = check.session;
+  return {
+    serviceUuid: claims.svc,
+    accountId: claims.acct,
+    username: claims.name,
+    userId: claims.kind === "role" ? `${claims.pid}:${claims.sess}` : claims.pid,
+    status: "Active",
+    secret: claims.sk,
+    session: check.session,
+  };
 }
 
 /** The form body's parameters; other media types carry none (the action is then missing). */

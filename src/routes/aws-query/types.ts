@@ -1,16 +1,25 @@
 import type { ServiceInfo } from "../../core/endpoints";
+import type { IdentityPolicies } from "../../core/iam/principal";
+import type { OpenedSession } from "../../core/iam/sessions";
 import type { XmlNode } from "../../lib/xml";
 import type { QueryParams } from "./params";
 
-/** Who signed the request: an access key of an IAM user of one service. */
+/** Who signed the request: an access key of an IAM user of one service, or temporary credentials. */
 export interface Caller {
   accessKeyId: string;
   service: ServiceInfo;
   /** The Stowage account (tenant) that owns the service. */
   accountId: string;
+  /** The user (long-term keys and GetSessionToken sessions) or the role (AssumeRole sessions). */
   username: string;
-  /** Stable user id (AIDA…). */
+  /** Stable user id (AIDA…), or for a role session `<role id>:<session name>` (aws:userid). */
   userId: string;
+  /**
+   * Temporary credentials: the session, and the identity policies that decide for it now (the
+   * role's, or the user's), read while authenticating. Null for a long-term access key: then the
+   * user's policies decide (`identityPoliciesCached`).
+   */
+  session: (OpenedSession & { identity: IdentityPolicies }) | null;
 }
 
 export interface ActionContext {

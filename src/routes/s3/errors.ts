@@ -16,6 +16,7 @@ export type S3ErrorCode =
   | "BucketNotEmpty"
   | "EntityTooLarge"
   | "EntityTooSmall"
+  | "ExpiredToken"
   | "IncompleteBody"
   | "InternalError"
   | "InvalidAccessKeyId"
@@ -27,6 +28,7 @@ export type S3ErrorCode =
   | "InvalidRange"
   | "InvalidRequest"
   | "InvalidStorageClass"
+  | "InvalidToken"
   | "InvalidURI"
   | "KeyTooLongError"
   | "MalformedPolicy"
@@ -64,6 +66,7 @@ const STATUS: Record<S3ErrorCode, number> = {
   BucketNotEmpty: 409,
   EntityTooLarge: 400,
   EntityTooSmall: 400,
+  ExpiredToken: 400,
   IncompleteBody: 400,
   InternalError: 500,
   InvalidAccessKeyId: 403,
@@ -75,6 +78,7 @@ const STATUS: Record<S3ErrorCode, number> = {
   InvalidRange: 416,
   InvalidRequest: 400,
   InvalidStorageClass: 400,
+  InvalidToken: 400,
   InvalidURI: 400,
   KeyTooLongError: 400,
   MalformedPolicy: 400,

@@ -4,9 +4,18 @@
  * the request's usage to the service's meter after the response.
  */
 import { CoreError } from "../../core/errors";
-import { findAccessKeyCached } from "../../core/iam/principal";
+import { findAccessKeyCached, type AccessKeyPrincipal } from "../../core/iam/principal";
 import { requestContext, type RequestContext } from "../../core/policy";
-import { ALL_BUCKETS_ARN, Authorizer, bucketArn, objectArn, type S3Identity } from "../../core/s3/authorize";
+import { openSession, sessionIdentity, type OpenedSession } from "../../core/iam/sessions";
+import {
+  ALL_BUCKETS_ARN,
+  Authorizer,
+  bucketArn,
+  objectArn,
+  type AccessKeyIdentity,
+  type S3Identity,
+  type TemporaryGrant,
+} from "../../core/s3/authorize";
 import { bucketPolicyForEvaluation } from "../../core/s3/bucket-policy";
 import { findBucketAndPoliciesCached, findBucketCached } from "../../core/s3/buckets";
 import { recordUsage } from "../../core/s3/usage";
@@ -97,7 +106,8 @@ async function authenticate(
     checkServiceState(target.service);
     return { service: target.service, identity: { kind: "anonymous" }, auth: null };
   }
-  const key = await findAccessKeyCached(env, parsed.accessKeyId);
+  const temporary = parsed.securityToken !== null ? await temporaryKey(env, parsed.accessKeyId, parsed.securityToken) : null;
+  const key = temporary?.key ?? (await findAccessKeyCached(env, parsed.accessKeyId));
   if (!key || (target.service && key.serviceUuid !== target.service.uuid)) throw invalidAccessKey(parsed.accessKeyId);
   const v = await verify(
     parsed,
@@ -112,6 +122,10 @@ async function authenticate(
   const service = target.service ?? (await serviceByUuid(env, key.serviceUuid));
   if (!service) throw invalidAccessKey(parsed.accessKeyId);
   checkServiceState(service);
+  if (temporary) {
+    const grant = await temporaryGrant(env, temporary.session);
+    return { service, auth: v.auth, identity: { ...temporary.identity, session: grant } };
+  }
   return {
     service,
     auth: v.auth,
@@ -125,6 +139,34 @@ async function authenticate(
       userId: key.userId,
     },
   };
+}
+
+const invalidToken = () => new S3Error("InvalidToken", "The provided token is malformed or otherwise invalid.");
+
+/** Temporary credentials (STS): the key the session token seals, if current. */
+async function temporaryKey(env: Env, accessKeyId: string, token: string) {
+  const check = await openSession(env, token, accessKeyId);
+  if (!check.ok) throw check.reason === "expired" ? new S3Error("ExpiredToken", "The provided token has expired.") : invalidToken();
+  const { claims } = check.session;
+  const role = claims.kind === "role";
+  const identity: AccessKeyIdentity = {
+    kind: "user",
+    accessKeyId,
+    serviceUuid: claims.svc,
+    accountId: claims.acct,
+    username: claims.name,
+    userArn: principalArn({ serviceUuid: claims.svc, type: role ? "role" : "user", name: claims.name }),
+    userId: role ? `${claims.pid}:${claims.sess}` : claims.pid,
+  };
+  const key: AccessKeyPrincipal = { ...identity, secret: claims.sk, status: "Active" };
+  return { key, session: check.session, identity };
+}
+
+/** What decides for the session now; a revoked session (role gone, asking key gone) is an invalid token. */
+async function temporaryGrant(env: Env, session: OpenedSession): Promise<TemporaryGrant> {
+  const identity = await sessionIdentity(env, session.claims);
+  if (!identity) throw invalidToken();
+  return { role: session.claims.kind === "role", identity, policies: session.sessionPolicies, sourceAccessKeyId: session.claims.src };
 }
 
 interface Progress {
@@ -150,7 +192,7 @@ async function serve(
   const authorizer = new Authorizer(env, identity, policyContext(request, url, auth));
   let bucketRow = null;
   if (bucket !== null && op !== "CreateBucket") {
-    if (identity.kind === "user") {
+    if (identity.kind === "user" && !identity.session) {
       const found = await findBucketAndPoliciesCached(env, service.uuid, bucket, identity.username);
       authorizer.preload(found.identity);
       bucketRow = found.row;
@@ -198,6 +240,9 @@ export function errorResponse(err: S3Error, request: Request, url: URL, requestI
   return new Response(body, { status: err.status, headers });
 }
 
+/** Temporary credentials count as uses of the long-term key that asked for them. */
+const meteredKey = (identity: AccessKeyIdentity) => identity.session?.sourceAccessKeyId ?? identity.accessKeyId;
+
 /** Serves one S3 request for the target the dispatcher found. */
 export async function handleS3(request: Request, env: Env, ctx: ExecutionContext, target: S3Target): Promise<Response> {
   const requestId = newRequestId();
@@ -224,7 +269,7 @@ export async function handleS3(request: Request, env: Env, ctx: ExecutionContext
   if (c && (c.bucketRow !== null || c.bucket === null || (c.op === "CreateBucket" && res.ok))) {
     recordUsage(env, ctx, c.service.uuid, {
       bucket: c.bucket ?? "",
-      accessKeyId: c.identity.kind === "user" ? c.identity.accessKeyId : null,
+      accessKeyId: c.identity.kind === "user" ? meteredKey(c.identity) : null,
       at: Date.now(),
       op: OPERATIONS[c.op].cls,
       ...c.usage,
@@ -233,7 +278,7 @@ export async function handleS3(request: Request, env: Env, ctx: ExecutionContext
     // Still a use of the key (last_used_at), counted against no bucket.
     recordUsage(env, ctx, out.who.service.uuid, {
       bucket: "",
-      accessKeyId: out.who.identity.accessKeyId,
+      accessKeyId: meteredKey(out.who.identity),
       at: Date.now(),
       op: c ? OPERATIONS[c.op].cls : "other",
     });
