@@ -148,13 +148,16 @@ async function startGateway(port) {
   return { g, origin: `http://127.0.0.1:${port}`, demo };
 }
 
+/** The floor under wrangler dev behind the same front proxy as the gateway (dev.mjs runs it in-process). */
 async function startFloor(port) {
+  const workerPort = await freePort();
+  start("floor-front", process.execPath, [path.join(root, "scripts/lib/front-proxy.mjs"), String(port), String(workerPort)]);
   const g = start("floor", wrangler, [
     "dev",
     "-c",
     "bench/floor/wrangler.toml",
     "--port",
-    String(port),
+    String(workerPort),
     "--ip",
     "127.0.0.1",
     "--persist-to",

@@ -2,18 +2,26 @@
 // `npm run dev`: everything a newcomer needs on one machine.
 //  1. creates .dev.vars with fresh secrets (MASTER_KEY, ADMIN_TOKEN) when missing;
 //  2. applies the D1 migrations to the local database;
-//  3. starts `wrangler dev` on http://127.0.0.1:8787 with local persistence (.wrangler/state);
+//  3. starts `wrangler dev` with local persistence (.wrangler/state) on an internal loopback port,
+//     behind the front proxy on http://127.0.0.1:8787 (scripts/lib/front-proxy.mjs: answers
+//     `Expect: 100-continue` at once, which workerd does not, so aws CLI / boto3 uploads do not
+//     wait a second each);
 //  4. seeds a demo account, API token, service and S3 access key (idempotently) and prints how to call them.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { startFrontProxy } from "./lib/front-proxy.mjs";
+import { applyMigrations } from "./lib/migrate.mjs";
+import { freePort } from "./lib/live-server.mjs";
 import { seedTenant } from "./lib/seed.mjs";
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const PORT = Number(process.env.PORT ?? 8787);
 const ORIGIN = `http://127.0.0.1:${PORT}`;
-const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+// No telemetry, and no fetch of workers.cloudflare.com/cf.json (request.cf is not used; offline the
+// failed fetch printed a stack trace twice).
+const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 const wrangler = path.join(root, "node_modules/.bin/wrangler");
 const demoFile = path.join(root, ".wrangler/stowage-demo.json");
 const envFile = path.join(root, ".wrangler/demo.env");
@@ -37,11 +45,6 @@ function readDevVars() {
     if (m) out[m[1]] = m[2];
   }
   return out;
-}
-
-function run(args) {
-  const r = spawnSync(wrangler, args, { cwd: root, env: { ...env, CI: "true" }, stdio: "inherit" });
-  if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
 async function waitForServer(child) {
@@ -113,14 +116,25 @@ function banner(demo) {
 
 ensureDevVars();
 spawnSync(process.execPath, [path.join(root, "scripts/vendor-assets.mjs")], { stdio: "inherit" });
-run(["d1", "migrations", "apply", "DB", "--local"]);
-const child = spawn(wrangler, ["dev", "--port", String(PORT), "--ip", "127.0.0.1", ...process.argv.slice(2)], {
-  cwd: root,
-  env,
-  stdio: "inherit",
-});
+applyMigrations({ root, env });
+const workerPort = await freePort();
+const front = await startFrontProxy({ host: "127.0.0.1", port: PORT, upstream: () => workerPort });
+const child = spawn(
+  wrangler,
+  ["dev", "--port", String(workerPort), "--ip", "127.0.0.1", "--var", `ENDPOINT_PORT:${PORT}`, ...process.argv.slice(2)],
+  { cwd: root, env: { ...env, ...(process.stdout.isTTY ? { FORCE_COLOR: "1" } : {}) }, stdio: ["inherit", "pipe", "pipe"] },
+);
+// wrangler announces its own (internal) port; the one to use is the front proxy's.
+const internal = new RegExp(`(127\\.0\\.0\\.1|localhost):${workerPort}\\b`, "g");
+for (const [from, to] of [
+  [child.stdout, process.stdout],
+  [child.stderr, process.stderr],
+])
+  from.on("data", (d) => to.write(d.toString().replace(internal, `127.0.0.1:${PORT}`)));
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
-child.on("exit", (code) => process.exit(code ?? 0));
+child.on("exit", (code) => {
+  front.close(0).finally(() => process.exit(code ?? 0));
+});
 try {
   await waitForServer(child);
   banner(await seed(readDevVars().ADMIN_TOKEN));

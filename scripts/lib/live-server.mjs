@@ -17,6 +17,7 @@ import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, r
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { startFrontProxy } from "./front-proxy.mjs";
 import { seedTenant } from "./seed.mjs";
 
 export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
@@ -103,13 +104,14 @@ export async function startServer(opts = {}) {
   const persistDir = opts.persistDir ?? path.join(dir, "state");
   mkdirSync(persistDir, { recursive: true });
   const port = opts.port ?? (await freePort());
+  const workerPort = await freePort(); // wrangler dev's own; clients use `port`, the front proxy's (as under npm run dev)
   const inspectorPort = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const adminToken = randomBytes(24).toString("hex");
   const secrets = path.join(dir, "secrets.env");
   writeFileSync(secrets, `MASTER_KEY=k1:${randomBytes(32).toString("base64")}\nADMIN_TOKEN=${adminToken}\n`, { mode: 0o600 });
   const logFile = path.join(dir, "wrangler.log");
-  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" };
+  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
   delete env.CLOUDFLARE_INCLUDE_PROCESS_ENV; // secrets come from the env file only
 
   // The Worker bundles src/vendor/scalar.txt (written on npm install); dev.mjs refreshes it the same way.
@@ -122,7 +124,7 @@ export async function startServer(opts = {}) {
     "--ip",
     "127.0.0.1",
     "--port",
-    String(port),
+    String(workerPort),
     "--inspector-ip",
     "127.0.0.1",
     "--inspector-port",
@@ -135,6 +137,7 @@ export async function startServer(opts = {}) {
     ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ];
   const log = createWriteStream(logFile);
+  const front = await startFrontProxy({ host: "127.0.0.1", port, upstream: () => workerPort });
   // Its own process group (detached), so stop() reaches workerd too and nothing else.
   const child = spawn(wrangler, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   child.stdout.pipe(log);
@@ -178,6 +181,7 @@ export async function startServer(opts = {}) {
     process.removeListener("exit", onExit);
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
+    await front.close(0);
     if (!ended()) {
       signal("SIGTERM");
       const timer = setTimeout(() => signal("SIGKILL"), 5000);
